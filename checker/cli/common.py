@@ -1,0 +1,76 @@
+"""Options shared by the commands, and turning known failures into a message and an exit status."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+from pydantic import ValidationError
+
+from checker.profiles import ProfileError
+from checker.sources import SourceError
+
+LONDON = ZoneInfo("Europe/London")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_CANNOT_RUN = 2
+
+
+def today_in_london() -> date:
+    """Today's date in Europe/London, the default as-of date (obligations.md §1)."""
+    from datetime import datetime  # noqa: PLC0415 - keep the clock out of module import
+
+    return datetime.now(LONDON).date()
+
+
+def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return today_in_london()
+    try:
+        return date.fromisoformat(value) if len(value) == 10 and value[4] == "-" else _bad(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _bad(value: str) -> date:
+    raise ValueError(value)
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", callback=_as_of, metavar="YYYY-MM-DD",
+    help="The day the check is made for (default: today in Europe/London).",
+)
+profile_option = click.option(
+    "--profile", "profile", default=None, metavar="NAME",
+    help="Protocol profile: a name under config/profiles/ or a .toml path (default from settings: lancashire).",
+)
+cases_option = click.option("--cases", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                            help="Cases CSV file (obligations.md §2).")
+disputes_option = click.option("--disputes", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                               help="Disputes CSV file (obligations.md §2).")
+source_option = click.option("--source", "source", default=None, metavar="NAME",
+                             help="A source configured in settings instead of CSV files.")
+
+
+def reports_failures(command: Callable[P, R]) -> Callable[P, R]:
+    """Print a configuration or source failure as one plain message on stderr and exit non-zero."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except (ProfileError, SourceError) as exc:
+            click.echo(f"checker: {exc}", err=True)
+            sys.exit(EXIT_CANNOT_RUN)
+        except ValidationError as exc:
+            click.echo(f"checker: the settings are not valid: {exc}", err=True)
+            sys.exit(EXIT_CANNOT_RUN)
+
+    return run

@@ -1,0 +1,244 @@
+"""Loading protocol profiles: TOML files of obligation instances, checked in full at start-up.
+
+A profile (``config/profiles/NAME.toml``) switches on obligations from the catalogue
+(``config/obligations.toml``) by id, may override their parameters, and may add obligations of its
+own (obligations-extended.md §1). Anything unknown — a kind, a column, a parameter, a condition, an
+obligation id — is refused here with a ``ProfileError`` that names the file, the entry and the fix,
+so a typo never reaches the first case.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from checker.paths import bundled_config_dir
+from rules.calendar import WorkingCalendar
+from rules.conditions import Condition
+from rules.escalation import EscalationThresholds
+from rules.kinds import KINDS, CaseRuleKind, DisputeRuleKind, RuleKind
+from rules.obligation import Obligation
+from rules.records import Role
+
+DEFAULT_PROFILE = "lancashire"
+
+
+class ProfileError(Exception):
+    """A profile or the catalogue cannot be used; the message says where and how to fix it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReminderPolicy(_Strict):
+    """When advisers are reminded: working days before the due date, and how often while overdue."""
+
+    lead_working_days: tuple[int, ...] = (20, 5)
+    overdue_every_working_days: int = Field(default=5, ge=1)
+
+
+class CalendarSettings(_Strict):
+    closures: tuple[date, ...] = ()
+
+
+class _ProfileHeader(_Strict):
+    name: str
+    title: str
+    protocol: str = ""
+    obligations: tuple[str, ...] = Field(min_length=1)
+
+
+class _ProfileFile(_Strict):
+    profile: _ProfileHeader
+    escalation: EscalationThresholds = EscalationThresholds()
+    reminders: ReminderPolicy = ReminderPolicy()
+    calendar: CalendarSettings = CalendarSettings()
+    overrides: dict[str, dict[str, Any]] = {}
+    obligation: tuple[dict[str, Any], ...] = ()
+
+
+class _Entry(_Strict):
+    """One obligation entry before its kind's parameters are checked."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    kind: str
+    title: str
+    citation: str = Field(min_length=1)
+    owner: Role
+    applies_when: tuple[Condition, ...] = ()
+    reminder_lead_working_days: tuple[int, ...] | None = None
+    parameters: dict[str, Any] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A loaded protocol profile: its obligations bound to their kinds, and its calendar."""
+
+    name: str
+    title: str
+    path: Path
+    case_obligations: tuple[tuple[Obligation[Any], CaseRuleKind], ...]
+    dispute_obligations: tuple[tuple[Obligation[Any], DisputeRuleKind], ...]
+    escalation: EscalationThresholds
+    reminders: ReminderPolicy
+    calendar: WorkingCalendar
+
+    @property
+    def obligations(self) -> tuple[Obligation[Any], ...]:
+        return tuple(o for o, _ in self.case_obligations) + tuple(o for o, _ in self.dispute_obligations)
+
+
+def _explain(error: ValidationError, allowed: Mapping[str, str] | None = None) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "entry"
+        if item["type"] == "extra_forbidden":
+            text = f"unknown parameter {where!r}"
+            if allowed is not None:
+                text += f"; allowed here: {', '.join(allowed)}"
+        elif item["type"] == "missing":
+            text = f"missing {where!r}"
+        else:
+            text = f"{where}: {item['msg']}"
+        lines.append(text)
+    return "; ".join(lines)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: not valid TOML ({exc}); check quotes and brackets") from None
+
+
+def _build(
+    raw: Mapping[str, Any],
+    where: str,
+    escalation: EscalationThresholds,
+    reminders: ReminderPolicy,
+) -> tuple[Obligation[Any], RuleKind]:
+    try:
+        entry = _Entry.model_validate(raw)
+    except ValidationError as exc:
+        raise ProfileError(f"{where}: {_explain(exc)}. See docs/profiles.md for the entry format.") from None
+    kind = KINDS.get(entry.kind)
+    if kind is None:
+        raise ProfileError(
+            f"{where}: unknown kind {entry.kind!r}; use one of: {', '.join(KINDS)}"
+        )
+    try:
+        params = kind.parameters.model_validate(entry.parameters)
+    except ValidationError as exc:
+        fields = dict.fromkeys(kind.parameters.model_fields, "")
+        raise ProfileError(
+            f"{where}: {_explain(exc, fields)} (kind {entry.kind}; docs/profiles.md lists its parameters)"
+        ) from None
+    columns = set(kind.columns(params))
+    for condition in entry.applies_when:
+        columns |= condition.columns()
+    obligation = Obligation(
+        id=entry.id,
+        kind=entry.kind,
+        title=entry.title,
+        citation=entry.citation,
+        owner=entry.owner,
+        parameters=params,
+        applies_when=entry.applies_when,
+        reminder_lead_working_days=entry.reminder_lead_working_days or reminders.lead_working_days,
+        escalation=escalation,
+        evidence_columns=kind.evidence(params),
+        columns=frozenset(columns),
+    )
+    return obligation, kind
+
+
+def _catalogue(path: Path) -> dict[str, dict[str, Any]]:
+    entries: dict[str, dict[str, Any]] = {}
+    for index, raw in enumerate(_read_toml(path).get("obligation", ()), start=1):
+        ident = raw.get("id")
+        if not isinstance(ident, str):
+            raise ProfileError(f"{path}, entry {index}: every obligation needs an id")
+        if ident in entries:
+            raise ProfileError(f"{path}, entry {index}: obligation {ident!r} is defined twice")
+        entries[ident] = raw
+    return entries
+
+
+def profile_path(name: str, config_dir: Path | None = None) -> Path:
+    """The file of profile ``name``: a path to a .toml file, or a name under ``profiles/``."""
+    if name.endswith(".toml"):
+        return Path(name)
+    for root in (config_dir, bundled_config_dir()):
+        if root is not None and (candidate := root / "profiles" / f"{name}.toml").is_file():
+            return candidate
+    known = sorted(p.stem for p in (bundled_config_dir() / "profiles").glob("*.toml"))
+    raise ProfileError(f"no profile named {name!r}; the shipped profiles are: {', '.join(known)}")
+
+
+def load_profile(name: str = DEFAULT_PROFILE, config_dir: Path | None = None) -> Profile:
+    """Load and check a profile and the catalogue it draws from; raise ``ProfileError`` if unusable."""
+    path = profile_path(name, config_dir)
+    try:
+        header = _ProfileFile.model_validate(_read_toml(path))
+    except ValidationError as exc:
+        raise ProfileError(f"{path}: {_explain(exc)}. See docs/profiles.md for the format.") from None
+    catalogue_path = path.parent.parent / "obligations.toml"
+    if not catalogue_path.is_file():
+        catalogue_path = bundled_config_dir() / "obligations.toml"
+    catalogue = _catalogue(catalogue_path)
+    for index, raw in enumerate(header.obligation, start=1):
+        ident = raw.get("id")
+        if not isinstance(ident, str):
+            raise ProfileError(f"{path}, [[obligation]] entry {index}: every obligation needs an id")
+        catalogue[ident] = raw | {"_source": f"{path}, [[obligation]] entry {index}"}
+    for ident in header.overrides:
+        if ident not in header.profile.obligations:
+            raise ProfileError(
+                f"{path}, [overrides.{ident}]: {ident!r} is not switched on in [profile] obligations"
+            )
+    case_obligations: list[tuple[Obligation[Any], CaseRuleKind]] = []
+    dispute_obligations: list[tuple[Obligation[Any], DisputeRuleKind]] = []
+    seen: set[str] = set()
+    for ident in header.profile.obligations:
+        if ident in seen:
+            raise ProfileError(f"{path}: obligation {ident!r} is listed twice in [profile] obligations")
+        seen.add(ident)
+        if ident not in catalogue:
+            raise ProfileError(
+                f"{path}: unknown obligation {ident!r} in [profile] obligations; "
+                f"define it in an [[obligation]] entry or use one of: {', '.join(sorted(catalogue))}"
+            )
+        raw = catalogue[ident]
+        where = raw.get("_source", f"{catalogue_path}, obligation {ident!r}")
+        raw = {k: v for k, v in raw.items() if k != "_source"}
+        override: dict[str, Any] = header.overrides.get(ident) or {}
+        if override:
+            where = f"{path}, [overrides.{ident}]"
+            params = raw.get("parameters", {}) | override.get("parameters", {})
+            raw = raw | override | {"parameters": params}
+        obligation, kind = _build(raw, where, header.escalation, header.reminders)
+        if isinstance(kind, DisputeRuleKind):
+            dispute_obligations.append((obligation, kind))
+        else:
+            case_obligations.append((obligation, kind))
+    return Profile(
+        name=header.profile.name,
+        title=header.profile.title,
+        path=path,
+        case_obligations=tuple(case_obligations),
+        dispute_obligations=tuple(dispute_obligations),
+        escalation=header.escalation,
+        reminders=header.reminders,
+        calendar=WorkingCalendar(closures=header.calendar.closures),
+    )
+

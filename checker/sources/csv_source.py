@@ -1,0 +1,78 @@
+"""Case records from a pair of CSV files (obligations.md §2): cases, and optionally disputes.
+
+UTF-8 (a byte-order mark from Excel is accepted), a header row naming the columns in any order,
+extra columns ignored. Rows are read one at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from checker.sources.base import SourceError, canonical_columns
+from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS, Column
+
+
+class CsvSource:
+    def __init__(self, cases: Path, disputes: Path | None = None) -> None:
+        self.cases = cases
+        self.disputes = disputes
+        self.description = f"CSV {cases}" + (f" + {disputes}" if disputes else "")
+
+    def _open(self, path: Path) -> IO[str]:
+        try:
+            return path.open(newline="", encoding="utf-8-sig")
+        except OSError as exc:
+            raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    def _header(self, path: Path, table: Mapping[str, Column], what: str) -> list[str | None]:
+        with self._open(path) as handle:
+            header = next(csv.reader(handle), None)
+        if header is None:
+            raise SourceError(f"{path}: the file is empty; a header row with the {what} columns is needed")
+        return canonical_columns(header, table, what, str(path))[0]
+
+    def _rows(self, path: Path, table: Mapping[str, Column], what: str) -> Iterator[dict[str, Any]]:
+        names = self._header(path, table, what)
+        keep = [(i, name) for i, name in enumerate(names) if name is not None]
+        with self._open(path) as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            try:
+                for cells in reader:
+                    if not cells:
+                        continue
+                    width = len(cells)
+                    yield {name: cells[i] for i, name in keep if i < width}
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise SourceError(f"{path}, line {reader.line_num}: {exc}") from None
+
+    def case_columns(self) -> frozenset[str]:
+        return frozenset(n for n in self._header(self.cases, CASE_COLUMNS, "cases") if n)
+
+    def dispute_columns(self) -> frozenset[str]:
+        if self.disputes is None:
+            return frozenset()
+        return frozenset(n for n in self._header(self.disputes, DISPUTE_COLUMNS, "disputes") if n)
+
+    def case_rows(self) -> Iterator[dict[str, Any]]:
+        return self._rows(self.cases, CASE_COLUMNS, "cases")
+
+    def dispute_rows(self) -> Iterator[dict[str, Any]]:
+        if self.disputes is None:
+            return iter(())
+        return self._rows(self.disputes, DISPUTE_COLUMNS, "disputes")
+
+    def case_refs(self) -> Iterator[object]:
+        index = self._header(self.cases, CASE_COLUMNS, "cases").index("case_ref")
+        with self._open(self.cases) as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            try:
+                for cells in reader:
+                    if len(cells) > index:
+                        yield cells[index]
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise SourceError(f"{self.cases}, line {reader.line_num}: {exc}") from None

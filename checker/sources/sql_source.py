@@ -1,0 +1,96 @@
+"""Case records from any SQL database SQLAlchemy can reach, through operator-written queries.
+
+The operator writes two queries (files under ``config/sql/`` or their own folder) that return the
+canonical column names of obligations.md §2, e.g. ``SELECT person_id AS case_ref, dob AS
+date_of_birth, ...``. Rows are streamed with a server-side cursor where the driver has one, so the
+caseload is never held in memory. The queries are run read-only as written; nothing is interpolated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from checker.sources.base import SourceError, canonical_columns
+from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS, Column
+
+_BATCH = 2000
+
+
+def read_query(path: Path) -> str:
+    """The SQL in ``path``, without a trailing semicolon so it can be wrapped as a subquery."""
+    try:
+        query = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SourceError(f"cannot read the query file {path}: {exc.strerror or exc}") from None
+    query = query.rstrip().rstrip(";").strip()
+    if not query:
+        raise SourceError(f"the query file {path} is empty")
+    return query
+
+
+class SqlSource:
+    def __init__(self, url: str, cases_query: str, disputes_query: str | None = None,
+                 engine: Engine | None = None) -> None:
+        try:
+            self.engine = engine or create_engine(url)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise SourceError(f"cannot use the database URL: {exc}") from None
+        self.cases_query = cases_query
+        self.disputes_query = disputes_query
+        # The URL may carry a password: describe it without one.
+        self.description = f"SQL {self.engine.url.render_as_string(hide_password=True)}"
+
+    def _stream(self, query: str, what: str) -> Iterator[tuple[list[str], Any]]:
+        try:
+            with self.engine.connect() as connection:
+                result = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(
+                    text(query)
+                )
+                yield [str(k) for k in result.keys()], result  # noqa: SIM118 - a Result, not a dict
+        except SQLAlchemyError as exc:
+            raise SourceError(f"the {what} query failed on {self.description}: {exc.__class__.__name__}: "
+                              f"{str(exc).splitlines()[0]}") from None
+
+    def _columns(self, query: str, table: Mapping[str, Column], what: str) -> list[str | None]:
+        probe = f"SELECT * FROM ({query}) AS q WHERE 1 = 0"  # noqa: S608 - wraps the operator's own query file
+        for keys, _ in self._stream(probe, what):
+            return canonical_columns(keys, table, what, f"the {what} query")[0]
+        raise SourceError(f"the {what} query returned no description")  # pragma: no cover
+
+    def _rows(self, query: str, table: Mapping[str, Column], what: str) -> Iterator[dict[str, Any]]:
+        for keys, result in self._stream(query, what):
+            names = canonical_columns(keys, table, what, f"the {what} query")[0]
+            keep = [(i, name) for i, name in enumerate(names) if name is not None]
+            try:
+                for row in result:
+                    yield {name: row[i] for i, name in keep}
+            except SQLAlchemyError as exc:
+                raise SourceError(f"reading the {what} failed part-way: {exc.__class__.__name__}") from None
+
+    def case_columns(self) -> frozenset[str]:
+        return frozenset(n for n in self._columns(self.cases_query, CASE_COLUMNS, "cases") if n)
+
+    def dispute_columns(self) -> frozenset[str]:
+        if self.disputes_query is None:
+            return frozenset()
+        return frozenset(n for n in self._columns(self.disputes_query, DISPUTE_COLUMNS, "disputes") if n)
+
+    def case_rows(self) -> Iterator[dict[str, Any]]:
+        return self._rows(self.cases_query, CASE_COLUMNS, "cases")
+
+    def dispute_rows(self) -> Iterator[dict[str, Any]]:
+        if self.disputes_query is None:
+            return iter(())
+        return self._rows(self.disputes_query, DISPUTE_COLUMNS, "disputes")
+
+    def case_refs(self) -> Iterator[object]:
+        self._columns(self.cases_query, CASE_COLUMNS, "cases")  # a missing case_ref column fails here
+        refs = f"SELECT q.case_ref FROM ({self.cases_query}) AS q"  # noqa: S608 - wraps the operator's own query
+        for _keys, result in self._stream(refs, "cases"):
+            for (ref,) in result:
+                yield ref

@@ -1,0 +1,102 @@
+"""Reading cell values exactly as obligations.md §2 "Values" allows, and nothing more.
+
+- Dates: ISO ``YYYY-MM-DD`` or UK ``DD/MM/YYYY`` with two-digit day and month and a four-digit year.
+  ``20250115``, a date with a time, two-digit years and month-first dates are refused, never guessed.
+  A SQL source may hand over a real ``date`` (or a ``datetime`` at midnight, as many case-management
+  databases store dates); a ``datetime`` with a time of day is refused like its text form.
+- Booleans: ``true/false``, ``yes/no``, ``y/n``, ``1/0`` in any case; empty is false.
+- Empty cells (``None`` or only spaces) are unknown, never zero.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+_TRUE = frozenset({"true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0"})
+# A practical address check (local part @ dotted domain), not the whole of RFC 5322.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
+
+
+class ValueFormatError(ValueError):
+    """A cell that is not a value of its column's type; the message is for the data error."""
+
+
+def text(value: object) -> str | None:
+    """A text cell: stripped, or ``None`` when empty."""
+    if value is None:
+        return None
+    stripped = str(value).strip()
+    return stripped or None
+
+
+def parse_date(value: object) -> date | None:
+    """A date cell, or ``None`` when empty; ``ValueFormatError`` when it is not one of the two formats."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.time() == datetime.min.time() and value.tzinfo is None:
+            return value.date()
+        raise ValueFormatError(f"'{value}' has a time of day; a date is needed")
+    if isinstance(value, date):
+        return value
+    s = str(value).strip()
+    if not s:
+        return None
+    if len(s) == 10 and s.isascii():
+        try:
+            if s[4] == "-" and s[7] == "-" and s[:4].isdigit() and s[5:7].isdigit() and s[8:].isdigit():
+                return date(int(s[:4]), int(s[5:7]), int(s[8:]))
+            if s[2] == "/" and s[5] == "/" and s[:2].isdigit() and s[3:5].isdigit() and s[6:].isdigit():
+                return date(int(s[6:]), int(s[3:5]), int(s[:2]))
+        except ValueError:
+            raise ValueFormatError(f"'{s}' is not a real calendar date") from None
+    raise ValueFormatError(f"'{s}' is not a date; write YYYY-MM-DD or DD/MM/YYYY")
+
+
+def parse_bool(value: object) -> bool:
+    """A boolean cell; empty is false; ``ValueFormatError`` for any other spelling."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return value == 1
+    s = str(value).strip().lower()
+    if not s or s in _FALSE:
+        return False
+    if s in _TRUE:
+        return True
+    raise ValueFormatError(f"'{str(value).strip()}' is not true/false, yes/no, y/n or 1/0; read as false")
+
+
+def parse_email(value: object) -> str | None:
+    """An email cell, or ``None`` when empty; ``ValueFormatError`` when it is not an address."""
+    s = text(value)
+    if s is None:
+        return None
+    if len(s) > 254 or not _EMAIL.match(s):
+        raise ValueFormatError(f"'{s}' is not an email address")
+    return s
+
+
+def parse_stage(value: object) -> int | None:
+    """A dispute stage, a whole number from 1 to 4, or ``None`` when empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueFormatError(f"'{value}' is not a stage")
+    if isinstance(value, int):
+        number = value
+    else:
+        s = str(value).strip()
+        if not s:
+            return None
+        if not (s.isascii() and s.isdigit()):
+            raise ValueFormatError(f"'{s}' is not a stage; write a whole number from 1 to 4")
+        number = int(s)
+    if not 1 <= number <= 4:
+        raise ValueFormatError(f"'{number}' is not a stage; write a whole number from 1 to 4")
+    return number

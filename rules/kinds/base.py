@@ -1,0 +1,57 @@
+"""The rule-kind interface: what every kind module provides (obligations-extended.md §1).
+
+A kind is one module holding
+- ``Parameters``: a pydantic model of its parameters (``extra="forbid"``: an unknown key is refused
+  when the profile loads, with the file and entry named by the loader);
+- ``columns(parameters)``: the case columns it reads, so a profile can be checked against the data
+  contract and ``checker explain`` can show the evidence;
+- ``assess(...)``: a pure function from a record, the obligation, the as-of date and the working
+  calendar to a ``Finding`` or a ``NotApplicable`` saying why not. No I/O, no settings, no clock.
+
+Case kinds assess a case; dispute kinds (the ladder) assess one dispute of a case at a time.
+Kinds are registered in ``rules/kinds/__init__.py`` and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rules.calendar import WorkingCalendar
+from rules.obligation import Obligation
+from rules.periods import Parameters
+from rules.records import CaseRecord, DisputeRecord, Finding, NotApplicable
+
+Assessment = Finding | NotApplicable
+
+CaseAssess = Callable[[CaseRecord, Obligation[Any], date, WorkingCalendar], Assessment]
+DisputeAssess = Callable[[CaseRecord, DisputeRecord, Obligation[Any], date, WorkingCalendar], Assessment]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRuleKind:
+    """A kind whose instances apply at most once per case."""
+
+    name: str
+    parameters: type[Parameters]
+    columns: Callable[[Any], frozenset[str]]
+    evidence: Callable[[Any], tuple[str, ...]]
+    assess: CaseAssess
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeRuleKind:
+    """A kind whose instances apply once per dispute row of a case."""
+
+    name: str
+    parameters: type[Parameters]
+    columns: Callable[[Any], frozenset[str]]
+    evidence: Callable[[Any], tuple[str, ...]]
+    assess: DisputeAssess
+    summary: str
+
+
+RuleKind = CaseRuleKind | DisputeRuleKind

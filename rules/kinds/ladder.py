@@ -1,0 +1,72 @@
+"""Kind ``ladder``: each stage of a dispute must resolve within N working days or move up.
+
+The escalation procedure of 000 §18 (stage 1 workers, 2 managers, 3 senior manager lead for housing,
+4 head of service) with BCP's timescale of 2 working days a stage (003 §17.1-17.2). One finding per
+dispute row, ``ref`` = its ``dispute_ref``; owner is the role of the current stage; ``met`` with
+``completed_on`` = ``resolved_on`` once resolved; when overdue, ``escalate_to_stage`` is the next
+stage (the last stage stays where it is). Disputes carry no ``escalated_to`` (extended §4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from pydantic import Field
+
+from rules.calendar import WorkingCalendar
+from rules.kinds.base import Assessment, DisputeRuleKind
+from rules.obligation import Obligation
+from rules.periods import Parameters
+from rules.records import CaseRecord, DisputeRecord, Finding, Role, Status
+
+DEFAULT_STAGE_OWNERS = (Role.ADVISER, Role.MANAGER, Role.SENIOR_MANAGER, Role.HEAD_OF_SERVICE)
+
+
+class LadderParameters(Parameters):
+    working_days_per_stage: int = Field(default=2, ge=1)
+    stage_owners: tuple[Role, Role, Role, Role] = DEFAULT_STAGE_OWNERS
+
+
+def columns(p: LadderParameters) -> frozenset[str]:
+    return frozenset()
+
+
+def evidence(p: LadderParameters) -> tuple[str, ...]:
+    return ("resolved_on",)
+
+
+def assess(
+    case: CaseRecord,
+    dispute: DisputeRecord,
+    ob: Obligation[LadderParameters],
+    as_of: date,
+    calendar: WorkingCalendar,
+) -> Assessment:
+    if (why := ob.not_applicable(case, as_of)) is not None:
+        return why
+    p = ob.parameters
+    stage = dispute.stage
+    due = calendar.working_days_after(dispute.stage_started_on, p.working_days_per_stage)
+    owner = p.stage_owners[stage - 1]
+    base: Finding = ob.finding(case.case_ref, due, dispute.resolved_on, as_of, calendar,
+                               dispute.stage_started_on)
+    overdue = base.status is Status.OVERDUE
+    return replace(
+        base,
+        ref=dispute.dispute_ref,
+        owner=owner,
+        escalated_to=None,
+        stage=stage,
+        escalate_to_stage=min(stage + 1, len(p.stage_owners)) if overdue else None,
+    )
+
+
+KIND = DisputeRuleKind(
+    name="ladder",
+    parameters=LadderParameters,
+    columns=columns,
+    evidence=evidence,
+    assess=assess,
+    summary="each stage of a dispute resolves within N working days or goes to the next stage",
+)

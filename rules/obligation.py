@@ -1,0 +1,76 @@
+"""An obligation instance: one entry of a protocol profile, with its kind's validated parameters.
+
+The engine hands an ``Obligation`` to its kind's ``assess`` function together with the record, the
+as-of date and the working calendar; ``finding`` turns a due date and a completion date into the
+status, working days overdue and escalation that every kind reports the same way
+(obligations.md §1 "Due date", obligations-extended.md §4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Generic, TypeVar
+
+from rules.calendar import WorkingCalendar
+from rules.conditions import Condition, first_failing
+from rules.escalation import EscalationThresholds
+from rules.periods import Parameters
+from rules.records import CaseRecord, Finding, NotApplicable, Role, Status
+
+P = TypeVar("P", bound=Parameters)
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation(Generic[P]):
+    """One obligation of a profile (obligations-extended.md §1).
+
+    ``evidence_columns`` are the columns that complete it, shown by ``checker explain``.
+    """
+
+    id: str
+    kind: str
+    title: str
+    citation: str
+    owner: Role
+    parameters: P
+    applies_when: tuple[Condition, ...]
+    reminder_lead_working_days: tuple[int, ...]
+    escalation: EscalationThresholds
+    evidence_columns: tuple[str, ...]
+    columns: frozenset[str]
+
+    def not_applicable(self, case: CaseRecord, as_of: date) -> NotApplicable | None:
+        """Why the profile's "applies when" conditions fail for this case, or ``None`` if they hold."""
+        failing = first_failing(self.applies_when, case, as_of)
+        return None if failing is None else NotApplicable(failing.why_not(case, as_of))
+
+    def finding(
+        self,
+        case_ref: str,
+        due_date: date,
+        completed_on: date | None,
+        as_of: date,
+        calendar: WorkingCalendar,
+        anchor: date | None,
+    ) -> Finding:
+        """The finding for a due date and completion: met, pending (``as_of <= due``) or overdue."""
+        if completed_on is not None:
+            return Finding(case_ref, self.id, None, Status.MET, due_date, completed_on, self.owner, None,
+                           self.citation, 0, anchor, self.evidence_columns)
+        if as_of <= due_date:
+            return Finding(case_ref, self.id, None, Status.PENDING, due_date, None, self.owner, None,
+                           self.citation, 0, anchor, self.evidence_columns)
+        late = calendar.working_days_between(due_date, as_of)
+        return Finding(case_ref, self.id, None, Status.OVERDUE, due_date, None, self.owner,
+                       self.escalation.escalated_to(self.owner, late), self.citation, late, anchor,
+                       self.evidence_columns)
+
+
+def completion_date(case: CaseRecord, column: str, not_before: str | None) -> date | None:
+    """The completing column's date, unless it falls before the ``not_before`` column's date."""
+    done: date | None = getattr(case, column)
+    if done is None or not_before is None:
+        return done
+    floor: date | None = getattr(case, not_before)
+    return None if floor is not None and done < floor else done
