@@ -10,7 +10,7 @@ beyond the set of case refs needed to reject duplicates and match disputes to ca
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -81,8 +81,10 @@ def assess_case(case: CaseRecord, disputes: Sequence[DisputeRecord], profile: Pr
 class Evaluation:
     """One evaluation of a source against a profile on an as-of date. Sends nothing, writes nothing.
 
-    Iterate ``results()`` once; afterwards ``data_errors`` holds every rejected record or field and
-    ``cases_read`` / ``cases_rejected`` the counts.
+    Iterate ``results()`` once; afterwards ``data_errors`` holds every rejected record or field,
+    ``cases_read`` / ``cases_rejected`` the counts and ``rejected_case_refs`` the refs rejected.
+    ``before_cases``, when set, is called with the number of case rows before any is evaluated, and
+    may raise to stop the evaluation (the tick's source safety guard).
     """
 
     source: Source
@@ -92,6 +94,8 @@ class Evaluation:
     dispute_errors: list[DataError] = field(default_factory=list)
     cases_read: int = 0
     cases_rejected: int = 0
+    rejected_case_refs: set[str] = field(default_factory=set)
+    before_cases: Callable[[int], None] | None = None
 
     @property
     def data_errors(self) -> list[DataError]:
@@ -113,18 +117,23 @@ class Evaluation:
         source, profile, as_of = self.source, self.profile, self.as_of
         columns = source.case_columns()
         disputes = self._disputes_by_case()
-        validator = CaseValidator(as_of, duplicates(source.case_refs()), columns)
+        refs = list(source.case_refs()) if self.before_cases is not None else None
+        repeated = duplicates(refs if refs is not None else source.case_refs())
+        if self.before_cases is not None and refs is not None:
+            self.before_cases(len(refs))
+            del refs
+        validator = CaseValidator(as_of, repeated, columns)
         errors = self.case_errors
-        rejected: set[str] = set()
+        rejected = self.rejected_case_refs
         no_disputes: list[DisputeRecord] = []
         for row in source.case_rows():
             self.cases_read += 1
             case = validator.case(row, errors)
             if case is None:
                 self.cases_rejected += 1
-                if disputes:
-                    ref = row.get("case_ref")
-                    rejected.add(str(ref).strip() if ref is not None else "")
+                ref = row.get("case_ref")
+                if ref is not None and str(ref).strip():
+                    rejected.add(str(ref).strip())
                 continue
             own = disputes.pop(case.case_ref, no_disputes)
             yield CaseResult(case, findings_for(case, own, profile, as_of))

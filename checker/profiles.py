@@ -12,11 +12,11 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from checker.paths import bundled_config_dir
 from rules.calendar import WorkingCalendar
@@ -48,6 +48,19 @@ class CalendarSettings(_Strict):
     closures: tuple[date, ...] = ()
 
 
+class DeliveryWindow(_Strict):
+    """Messages are sent only on working days between ``start`` and ``end``, Europe/London time."""
+
+    start: time = time(8, 0)
+    end: time = time(18, 0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DeliveryWindow:
+        if self.end <= self.start:
+            raise ValueError("the delivery window must end after it starts")
+        return self
+
+
 class _ProfileHeader(_Strict):
     name: str
     title: str
@@ -60,6 +73,7 @@ class _ProfileFile(_Strict):
     escalation: EscalationThresholds = EscalationThresholds()
     reminders: ReminderPolicy = ReminderPolicy()
     calendar: CalendarSettings = CalendarSettings()
+    delivery_window: DeliveryWindow = DeliveryWindow()
     overrides: dict[str, dict[str, Any]] = {}
     obligation: tuple[dict[str, Any], ...] = ()
 
@@ -89,6 +103,7 @@ class Profile:
     escalation: EscalationThresholds
     reminders: ReminderPolicy
     calendar: WorkingCalendar
+    delivery_window: DeliveryWindow
 
     @property
     def obligations(self) -> tuple[Obligation[Any], ...]:
@@ -240,5 +255,6 @@ def load_profile(name: str = DEFAULT_PROFILE, config_dir: Path | None = None) ->
         escalation=header.escalation,
         reminders=header.reminders,
         calendar=WorkingCalendar(closures=header.calendar.closures),
+        delivery_window=header.delivery_window,
     )
 

@@ -49,6 +49,68 @@ class SqlSourceSettings(BaseModel):
 SourceSettings = Annotated[CsvSourceSettings | SqlSourceSettings, Field(discriminator="kind")]
 
 
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DeliverySettings(_Section):
+    """Which transport each channel uses, chosen explicitly (never inferred from which keys are set)."""
+
+    email: Literal["sink", "smtp", "graph"] = "sink"
+    teams_activity: Literal["off", "sink", "graph"] = "off"
+    teams_channel: Literal["off", "sink", "webhook"] = "off"
+    sink_dir: Path = Path("checker-outbox")
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    retry_minutes: int = Field(default=15, ge=1)
+    case_url_template: str = "https://case-management.invalid/people/{case_ref}"
+    mention_advisers: bool = False
+    templates_dir: Path | None = None
+    digest_weekday: int = Field(default=0, ge=0, le=6, description="0 = Monday")
+
+
+class SmtpSettings(_Section):
+    host: str = "localhost"
+    port: int = 587
+    sender: str = "checker@localhost"
+    username: str | None = None
+    password: SecretStr | None = None
+    security: Literal["starttls", "tls"] = "starttls"
+    timeout: float = 30.0
+    ca_file: Path | None = None
+
+
+class GraphSettings(_Section):
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret: SecretStr | None = None
+    certificate_path: Path | None = None
+    certificate_thumbprint: str | None = None
+    sender: str = ""
+    authority_host: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    ca_file: Path | None = None
+    timeout: float = 30.0
+
+
+class TeamsSettings(_Section):
+    webhooks: dict[str, SecretStr] = {}
+    team_channels: dict[str, str] = {}
+    ca_file: Path | None = None
+    timeout: float = 30.0
+
+
+class RoleAddressSettings(_Section):
+    senior_manager: str | None = None
+    head_of_service: str | None = None
+
+
+class RoutingSettings(_Section):
+    operator_email: str = "checker-operator@localhost"
+    senior_manager: str | None = None
+    head_of_service: str | None = None
+    teams: dict[str, RoleAddressSettings] = {}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CHECKER_",
@@ -61,6 +123,12 @@ class Settings(BaseSettings):
     config_dir: Path | None = None
     default_source: str | None = None
     sources: dict[str, SourceSettings] = {}
+    state_url: SecretStr = SecretStr("sqlite:///checker-state/state.sqlite")
+    delivery: DeliverySettings = DeliverySettings()
+    smtp: SmtpSettings = SmtpSettings()
+    graph: GraphSettings = GraphSettings()
+    teams: TeamsSettings = TeamsSettings()
+    routing: RoutingSettings = RoutingSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -27,10 +27,20 @@ def read_query(path: Path) -> str:
         query = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise SourceError(f"cannot read the query file {path}: {exc.strerror or exc}") from None
-    query = query.rstrip().rstrip(";").strip()
+    # A file may end with comment lines, and a semicolon before them: neither can go inside a subquery.
+    lines = query.splitlines()
+    while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith("--")):
+        lines.pop()
+    query = "\n".join(lines).rstrip().rstrip(";").strip()
     if not query:
         raise SourceError(f"the query file {path} is empty")
     return query
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The error's class and first line: the driver's reason, without the SQL and parameters after it."""
+    lines = str(exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {lines[0] if lines else '(no message)'}"
 
 
 class SqlSource:
@@ -53,11 +63,14 @@ class SqlSource:
                 )
                 yield [str(k) for k in result.keys()], result  # noqa: SIM118 - a Result, not a dict
         except SQLAlchemyError as exc:
-            raise SourceError(f"the {what} query failed on {self.description}: {exc.__class__.__name__}: "
-                              f"{str(exc).splitlines()[0]}") from None
+            raise SourceError(f"the {what} query failed on {self.description}: {_reason(exc)}") from None
+
+    def _part_way(self, what: str, exc: SQLAlchemyError) -> SourceError:
+        return SourceError(f"reading the {what} from {self.description} failed part-way: {_reason(exc)}")
 
     def _columns(self, query: str, table: Mapping[str, Column], what: str) -> list[str | None]:
-        probe = f"SELECT * FROM ({query}) AS q WHERE 1 = 0"  # noqa: S608 - wraps the operator's own query file
+        # The newline ends a trailing "-- comment" in the query; no AS before the alias, which Oracle refuses.
+        probe = f"SELECT * FROM ({query}\n) q WHERE 1 = 0"  # noqa: S608 - wraps the operator's own query file
         for keys, _ in self._stream(probe, what):
             return canonical_columns(keys, table, what, f"the {what} query")[0]
         raise SourceError(f"the {what} query returned no description")  # pragma: no cover
@@ -70,7 +83,7 @@ class SqlSource:
                 for row in result:
                     yield {name: row[i] for i, name in keep}
             except SQLAlchemyError as exc:
-                raise SourceError(f"reading the {what} failed part-way: {exc.__class__.__name__}") from None
+                raise self._part_way(what, exc) from None
 
     def case_columns(self) -> frozenset[str]:
         return frozenset(n for n in self._columns(self.cases_query, CASE_COLUMNS, "cases") if n)
@@ -90,7 +103,10 @@ class SqlSource:
 
     def case_refs(self) -> Iterator[object]:
         self._columns(self.cases_query, CASE_COLUMNS, "cases")  # a missing case_ref column fails here
-        refs = f"SELECT q.case_ref FROM ({self.cases_query}) AS q"  # noqa: S608 - wraps the operator's own query
+        refs = f"SELECT q.case_ref FROM ({self.cases_query}\n) q"  # noqa: S608 - wraps the operator's own query
         for _keys, result in self._stream(refs, "cases"):
-            for (ref,) in result:
-                yield ref
+            try:
+                for (ref,) in result:
+                    yield ref
+            except SQLAlchemyError as exc:
+                raise self._part_way("cases", exc) from None

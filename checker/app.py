@@ -1,0 +1,79 @@
+"""Composing the application from settings: the state database, profile, routing, channels, window.
+
+Everything below this module takes plain values; this is the one place that reads ``Settings`` to
+build them, so the CLI and the daemon assemble a tick the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine
+
+from checker.planning.recipients import RoleAddresses, Routing
+from checker.planning.reminders import ChannelOptions, ReminderPlanner
+from checker.planning.window import WorkingWindow
+from checker.profiles import Profile, load_profile
+from checker.settings import Settings
+from checker.sources.base import Source
+from checker.state.database import open_database, upgrade
+from checker.tick import Tick
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def worker_id() -> str:
+    """Who claims outbox rows: host, process and a random part (two replicas never share one)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class App:
+    settings: Settings
+    profile: Profile
+    engine: Engine
+
+    @classmethod
+    def from_settings(cls, settings: Settings, profile: str | None = None, *, migrate: bool = True) -> App:
+        loaded = load_profile(profile or settings.profile, settings.config_dir)
+        engine = open_database(settings.state_url.get_secret_value())
+        if migrate:
+            upgrade(engine)
+        return cls(settings, loaded, engine)
+
+    @property
+    def routing(self) -> Routing:
+        r = self.settings.routing
+        return Routing(
+            operator=r.operator_email,
+            authority=RoleAddresses(r.senior_manager, r.head_of_service),
+            teams={name: RoleAddresses(t.senior_manager, t.head_of_service) for name, t in r.teams.items()},
+        )
+
+    @property
+    def channels(self) -> ChannelOptions:
+        d = self.settings.delivery
+        return ChannelOptions(
+            teams_activity=d.teams_activity != "off",
+            team_channels=dict(self.settings.teams.team_channels) if d.teams_channel != "off" else {},
+        )
+
+    @property
+    def window(self) -> WorkingWindow:
+        w = self.profile.delivery_window
+        return WorkingWindow(self.profile.calendar, w.start, w.end)
+
+    def tick(self, source: Source) -> Tick:
+        routing, channels, profile = self.routing, self.channels, self.profile
+
+        def planner(as_of: date) -> ReminderPlanner:
+            return ReminderPlanner(profile, routing, channels, as_of)
+
+        return Tick(self.engine, profile, source, routing, planner, self.window,
+                    digest_weekday=self.settings.delivery.digest_weekday)

@@ -1,0 +1,1 @@
+"""Planning: from findings to what to tell whom and when (reminders, escalations, digests)."""

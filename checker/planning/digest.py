@@ -1,0 +1,84 @@
+"""The weekly manager digest: per manager, overdue items by adviser in age buckets, and what changed.
+
+Age buckets are working days overdue: 1 to 5, 6 to 20 and over 20. "Since the last digest" is since the
+last digest sent to that manager (or the past week for a first one). One digest per manager per ISO
+week (the outbox key), so planning it again that week is a no-op. Initials and case references
+only: no names in a digest.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from checker.planning.recipients import Routing
+from checker.profiles import Profile
+from checker.state import reports
+from checker.state.outbox import add_message
+from rules.records import Role
+
+
+def bucket(working_days_overdue: int) -> str:
+    if working_days_overdue <= 5:
+        return "1-5"
+    if working_days_overdue <= 20:
+        return "6-20"
+    return "over 20"
+
+
+def week_key(as_of: date) -> str:
+    year, week, _ = as_of.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_payload(connection: Connection, profile: Profile, manager: str | None, recipient: str,
+                   teams: list[str], as_of: date, since: datetime | None) -> dict[str, Any]:
+    titles = {o.id: o.title for o in profile.obligations}
+
+    def item(row: Any) -> dict[str, Any]:
+        return {"case_ref": row.case_ref, "initials": row.initials or "", "obligation": row.obligation,
+                "title": titles.get(row.obligation, row.obligation), "citation": "",
+                "due_date": row.due_date.isoformat(), "adviser": row.adviser_email}
+
+    citations = {o.id: o.citation for o in profile.obligations}
+    by_adviser: dict[str | None, list[dict[str, Any]]] = {}
+    counts = {"1-5": 0, "6-20": 0, "over 20": 0}
+    for row in reports.overdue_for_manager(connection, manager, as_of):
+        entry = {**item(row), "citation": citations.get(row.obligation, ""),
+                 "working_days_overdue": row.working_days_overdue, "bucket": bucket(row.working_days_overdue)}
+        counts[entry["bucket"]] += 1
+        by_adviser.setdefault(row.adviser_email, []).append(entry)
+    became = [item(r) for r in reports.changed_since(connection, manager, since, "overdue")]
+    completed = [{**item(r), "completed_on": r.completed_on.isoformat() if r.completed_on else None}
+                 for r in reports.changed_since(connection, manager, since, "met")]
+    return {
+        "recipient": recipient,
+        "as_of": as_of.isoformat(),
+        "since": since.date().isoformat() if since else None,
+        "teams": teams,
+        "overdue_by_adviser": [{"adviser": a, "items": items} for a, items in by_adviser.items()],
+        "bucket_counts": counts,
+        "became_overdue": became,
+        "completed": completed,
+    }
+
+
+def plan_digests(connection: Connection, profile: Profile, routing: Routing, as_of: date, now: datetime,
+                 send_from: datetime, run_id: int | None) -> int:
+    """Add this week's digest for every manager with open obligations; return how many are new."""
+    teams_of: dict[str | None, set[str]] = {}
+    for row in reports.digest_recipients(connection):
+        teams_of.setdefault(row.manager_email, set()).update([row.team] if row.team else [])
+    planned = 0
+    for manager, teams in teams_of.items():
+        team = next(iter(sorted(teams)), None)
+        recipient, _note = routing.address(Role.MANAGER, None, manager, team)
+        since = reports.last_digest_sent(connection, recipient) or (now - timedelta(days=7))
+        payload = digest_payload(connection, profile, manager, recipient, sorted(teams), as_of, since)
+        key = f"digest:{week_key(as_of)}:{recipient}:{manager or '-'}"
+        if add_message(connection, key=key, kind="digest", recipient=recipient, channel="email",
+                       payload=payload, now=now, send_from=send_from, run_id=run_id):
+            planned += 1
+    return planned

@@ -1,0 +1,129 @@
+"""Planning reminders and escalations for a batch of tracked findings (findings → notification items).
+
+For each open obligation the owner gets the reminder of its current stage (``stages.py``); an
+overdue one that reached an escalation threshold goes to that role too (``escalated-<role>``,
+obligations-extended.md §4), and an overdue dispute to the role of its next stage
+(``dispute-stage-<n>``, 000 §18). With Teams switched on, the adviser's reminders also go to their
+activity feed, and a team's channel hears of what became overdue or was escalated (initials and case
+reference only). A waived obligation plans nothing; a snoozed one plans no owner reminders but its
+escalations still go. Facts carry names only for the adviser's own email.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from checker.planning.recipients import Routing
+from checker.planning.stages import reminder_stage
+from checker.profiles import Profile
+from checker.state.instances import NO_REF, Tracked, initials
+from checker.state.notifications import PlannedItem
+from rules.obligation import Obligation
+from rules.records import Finding, Role, Status
+
+EMAIL = "email"
+TEAMS_ACTIVITY = "teams_activity"
+TEAMS_CHANNEL = "teams_channel"
+SuppressionKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelOptions:
+    """Which channels are on besides email: the adviser's Teams feed, and team channels by team name."""
+
+    teams_activity: bool = False
+    team_channels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPlanner:
+    profile: Profile
+    routing: Routing
+    channels: ChannelOptions
+    as_of: date
+
+    def _obligations(self) -> dict[str, Obligation[Any]]:
+        return {o.id: o for o in self.profile.obligations}
+
+    def plan(self, tracked: Sequence[Tracked], suppressed: Mapping[SuppressionKey, str]) -> list[PlannedItem]:
+        obligations = self._obligations()
+        items: list[PlannedItem] = []
+        for t in tracked:
+            f = t.finding
+            if f.status is Status.MET:
+                continue
+            suppression = suppressed.get((f.case_ref, f.obligation, f.ref or NO_REF))
+            if suppression == "waive":
+                continue
+            items.extend(self._for_one(t, obligations[f.obligation], snoozed=suppression == "snooze"))
+        return items
+
+    def _for_one(self, t: Tracked, ob: Obligation[Any], *, snoozed: bool) -> list[PlannedItem]:
+        f = t.finding
+        out: list[PlannedItem] = []
+        stage = reminder_stage(f.due_date, self.as_of, ob.reminder_lead_working_days,
+                               self.profile.reminders.overdue_every_working_days, self.profile.calendar)
+        if stage is not None and not snoozed:
+            out += self._to_role(t, ob, f.owner, stage)
+        if f.status is Status.OVERDUE:
+            if f.stage is None and f.escalated_to is not None:
+                out += self._to_role(t, ob, f.escalated_to, f"escalated-{f.escalated_to.value}")
+            if f.stage is not None and f.escalate_to_stage is not None:
+                next_role = ob.parameters.stage_owners[f.escalate_to_stage - 1]
+                out += self._to_role(t, ob, next_role, f"dispute-stage-{f.escalate_to_stage}")
+        return out
+
+    def _to_role(self, t: Tracked, ob: Obligation[Any], role: Role, stage: str) -> list[PlannedItem]:
+        case = t.case
+        address, routing_note = self.routing.address(role, case.adviser_email, case.manager_email, case.team)
+        personal = role is Role.ADVISER and routing_note is None
+        facts = self._facts(t, ob, role, stage, routing_note, with_names=personal)
+        items = [self._item(t, stage, address, EMAIL, facts)]
+        if personal and self.channels.teams_activity:
+            items.append(self._item(t, stage, address, TEAMS_ACTIVITY, {**facts, "given_name": None,
+                                                                        "family_name": None}))
+        webhook = self.channels.team_channels.get(case.team or "")
+        if webhook and (stage == "overdue-0" or not stage.startswith(("lead-", "due", "overdue-"))):
+            items.append(self._item(t, stage, webhook, TEAMS_CHANNEL,
+                                    self._facts(t, ob, role, stage, None, with_names=False)))
+        return items
+
+    def _item(self, t: Tracked, stage: str, recipient: str, channel: str, facts: dict[str, Any]) -> PlannedItem:
+        f = t.finding
+        return PlannedItem(t.instance_id, f.case_ref, f.obligation, f.ref or NO_REF, f.due_date, stage,
+                           recipient, channel, facts)
+
+    def _facts(self, t: Tracked, ob: Obligation[Any], role: Role, stage: str, routing_note: str | None,
+               *, with_names: bool) -> dict[str, Any]:
+        case, f = t.case, t.finding
+        return {
+            "case_ref": f.case_ref,
+            "given_name": case.given_name if with_names else None,
+            "family_name": case.family_name if with_names else None,
+            "initials": initials(case),
+            "obligation": f.obligation,
+            "title": ob.title,
+            "citation": f.citation,
+            "ref": f.ref,
+            "due_date": f.due_date.isoformat(),
+            "status": f.status.value,
+            "working_days_overdue": f.working_days_overdue,
+            "working_days_to_go": self._to_go(f),
+            "stage": stage,
+            "role": role.value,
+            "owner": f.owner.value,
+            "adviser_email": case.adviser_email,
+            "team": case.team,
+            "dispute_stage": f.stage,
+            "escalate_to_stage": f.escalate_to_stage,
+            "change_note": t.change_note,
+            "routing_note": routing_note,
+        }
+
+    def _to_go(self, f: Finding) -> int:
+        if f.status is not Status.PENDING:
+            return 0
+        return self.profile.calendar.working_days_between(self.as_of, f.due_date)

@@ -1,0 +1,34 @@
+"""Which reminder an open obligation is at on a day (issue: lead times, due day, overdue repeats).
+
+- ``lead-L``: due within L working days (the smallest lead time L that is at least the working
+  days to go), for the profile's lead times (default 20 and 5);
+- ``due``: no working day is left before the due date (the due day itself, or the last working day
+  before a due date that falls on a weekend or holiday);
+- ``overdue-k``: overdue, k = (working days overdue - 1) // N, so the first reminder goes on becoming
+  overdue and another every N working days while it stays overdue (default N = 5).
+
+Each (instance, due date, stage) is told once: a stage reached again on a later tick plans nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rules.calendar import WorkingCalendar
+
+
+def reminder_stage(due: date, as_of: date, leads: tuple[int, ...], every: int,
+                   calendar: WorkingCalendar) -> str | None:
+    """The stage for an open (pending or overdue) obligation, or ``None`` when nothing is due yet."""
+    if as_of > due:
+        late = calendar.working_days_between(due, as_of)
+        return f"overdue-{max(0, late - 1) // every}"
+    to_go = calendar.working_days_between(as_of, due)
+    if to_go == 0:
+        return "due"
+    reached = [lead for lead in leads if to_go <= lead]
+    return f"lead-{min(reached)}" if reached else None
+
+
+def working_days_to_go(due: date, as_of: date, calendar: WorkingCalendar) -> int:
+    return calendar.working_days_between(as_of, due)

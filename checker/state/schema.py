@@ -1,0 +1,190 @@
+"""The state database: what was found, what was told to whom, and what happened (SQLAlchemy Core).
+
+Tables
+- ``obligation_instance``: one row per (case_ref, obligation, ref) ever reported, with its latest
+  status and due date; ``instance_event`` keeps its history (first seen, due date moved, status
+  changed, completed, no longer reported).
+- ``notification``: one row per thing to tell one recipient on one channel, unique on
+  (case, obligation, ref, due date, stage, recipient, channel) so planning twice is a no-op;
+  ``outbox``: the messages that group them (one per recipient, channel and tick), with the delivery
+  state machine pending → sending → sent | parked | cancelled.
+- ``suppression``: snoozes and waivers, each with a reason and an expiry date.
+- ``run``: the run log, one row per tick.
+
+The schema is owned by the Alembic migrations in ``checker/state/migrations``; this module is the
+description both the code and the first migration use.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC instant on every database (SQLite keeps no zone, so store and read back UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC instant")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        instant: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+run = Table(
+    "run",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # tick | digest | deliver
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("as_of", Date, nullable=False),
+    Column("profile", String(100), nullable=False),
+    Column("source", String(300), nullable=False),
+    Column("outcome", String(16), nullable=False),  # running | ok | failed | aborted
+    Column("cases_read", Integer, nullable=False, default=0),
+    Column("cases_rejected", Integer, nullable=False, default=0),
+    Column("findings", Integer, nullable=False, default=0),
+    Column("overdue", Integer, nullable=False, default=0),
+    Column("data_errors", Integer, nullable=False, default=0),
+    Column("planned", Integer, nullable=False, default=0),
+    Column("sent", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("parked", Integer, nullable=False, default=0),
+    Column("error", Text),
+)
+
+obligation_instance = Table(
+    "obligation_instance",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_ref", String(100), nullable=False),
+    Column("obligation", String(100), nullable=False),
+    Column("ref", String(100), nullable=False),  # the dispute_ref, or "" for case obligations
+    Column("status", String(16), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("completed_on", Date),
+    Column("owner", String(32), nullable=False),
+    Column("escalated_to", String(32)),
+    Column("stage", Integer),
+    Column("working_days_overdue", Integer, nullable=False, default=0),
+    Column("adviser_email", String(254)),
+    Column("manager_email", String(254)),
+    Column("team", String(100)),
+    Column("initials", String(16)),  # for digests and channel cards; no names are kept here
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_seen_run", Integer, ForeignKey("run.id"), nullable=False),
+    Column("closed_at", UTCDateTime),  # set while the obligation is no longer reported
+    Column("change_note", String(400)),  # what changed, for the next message about it (re-baselining)
+    UniqueConstraint("case_ref", "obligation", "ref"),
+)
+
+instance_event = Table(
+    "instance_event",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("instance_id", Integer, ForeignKey("obligation_instance.id", ondelete="CASCADE"), nullable=False),
+    Column("run_id", Integer, ForeignKey("run.id")),
+    Column("at", UTCDateTime, nullable=False),
+    Column("event", String(32), nullable=False),  # first_seen | due_date_changed | status_changed | closed | reopened
+    Column("old_value", String(64)),
+    Column("new_value", String(64)),
+    Index("ix_instance_event_instance_at", "instance_id", "at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(400), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # reminder | digest | operator
+    Column("recipient", String(254), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | sending | sent | parked | cancelled
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(200)),
+    Column("claimed_at", UTCDateTime),
+    Column("progress", String(400)),
+    Column("provider_id", String(400)),
+    Column("last_error", Text),
+    Column("payload", Text),  # JSON facts for digests and operator alerts; purged after retention
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("run_id", Integer, ForeignKey("run.id")),
+    Index("ix_outbox_state_next", "state", "next_attempt_at"),
+)
+
+notification = Table(
+    "notification",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("instance_id", Integer, ForeignKey("obligation_instance.id", ondelete="CASCADE"), nullable=False),
+    Column("case_ref", String(100), nullable=False),
+    Column("obligation", String(100), nullable=False),
+    Column("ref", String(100), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("stage", String(40), nullable=False),
+    Column("recipient", String(254), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("message_id", Integer, ForeignKey("outbox.id"), index=True),
+    Column("state", String(16), nullable=False),  # planned | cancelled | sent
+    Column("note", String(400)),
+    Column("facts", Text),  # JSON for rendering; names allowed; purged after retention
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("case_ref", "obligation", "ref", "due_date", "stage", "recipient", "channel",
+                     name="uq_notification_key"),
+    Index("ix_notification_instance", "instance_id"),
+)
+
+suppression = Table(
+    "suppression",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(8), nullable=False),  # snooze | waive
+    Column("case_ref", String(100), nullable=False),
+    Column("obligation", String(100), nullable=False),
+    Column("ref", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("until", Date, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_suppression_case", "case_ref", "obligation", "ref"),
+)

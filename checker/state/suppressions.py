@@ -1,0 +1,90 @@
+"""Snoozes and waivers: recorded with who, why and until when, and shown by ``checker explain``.
+
+- snooze: the owner's reminders pause until the expiry date (inclusive); escalations and digests
+  still show the obligation, because a snooze is the adviser's, not the manager's, decision.
+- waive: the obligation plans nothing at all (no reminder, no escalation, not in digests as overdue)
+  until the expiry date, for when the protocol step does not fit this young person.
+Recording one cancels the reminders already planned for it and not yet sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from checker.state.database import inserted_id
+from checker.state.notifications import cancel_unsent
+from checker.state.schema import obligation_instance, suppression
+
+Kind = Literal["snooze", "waive"]
+_OWNER_STAGES = ("lead-", "due", "overdue-")
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    id: int
+    kind: str
+    case_ref: str
+    obligation: str
+    ref: str
+    reason: str
+    until: date
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def add(engine: Engine, *, kind: Kind, case_ref: str, obligation: str, ref: str, reason: str, until: date,
+        created_by: str, now: datetime, today: date) -> int:
+    """Record a snooze or waiver; refuse one without a reason or with an expiry in the past."""
+    if not reason.strip():
+        raise ValueError("a reason is required")
+    if until < today:
+        raise ValueError(f"the expiry date {until} is in the past")
+    with engine.begin() as connection:
+        result = connection.execute(insert(suppression).values(
+            kind=kind, case_ref=case_ref, obligation=obligation, ref=ref, reason=reason.strip(), until=until,
+            created_by=created_by, created_at=now))
+        instance_ids = connection.execute(select(obligation_instance.c.id).where(
+            obligation_instance.c.case_ref == case_ref, obligation_instance.c.obligation == obligation,
+            obligation_instance.c.ref == ref)).scalars().all()
+        for instance_id in instance_ids:
+            cancel_unsent(connection, instance_id, f"{kind}d until {until}",
+                          stages=_OWNER_STAGES if kind == "snooze" else None)
+        return inserted_id(result)
+
+
+def revoke(engine: Engine, suppression_id: int, now: datetime) -> bool:
+    with engine.begin() as connection:
+        done = connection.execute(update(suppression).where(suppression.c.id == suppression_id,
+                                                            suppression.c.revoked_at.is_(None))
+                                  .values(revoked_at=now)).rowcount
+    return bool(done)
+
+
+def active(connection: Connection, case_refs: Iterable[str], today: date) -> dict[tuple[str, str, str], str]:
+    """(case_ref, obligation, ref) → "waive" or "snooze" for suppressions in force on ``today``."""
+    refs = list(case_refs)
+    found: dict[tuple[str, str, str], str] = {}
+    for start in range(0, len(refs), 500):
+        rows = connection.execute(select(suppression).where(
+            suppression.c.case_ref.in_(refs[start:start + 500]), suppression.c.revoked_at.is_(None),
+            suppression.c.until >= today))
+        for row in rows:
+            key = (row.case_ref, row.obligation, row.ref)
+            if found.get(key) != "waive":
+                found[key] = row.kind
+    return found
+
+
+def for_case(engine: Engine, case_ref: str) -> list[Suppression]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(suppression).where(suppression.c.case_ref == case_ref)
+                                  .order_by(suppression.c.id)).all()
+    return [Suppression(r.id, r.kind, r.case_ref, r.obligation, r.ref, r.reason, r.until, r.created_by,
+                        r.created_at, r.revoked_at) for r in rows]
+

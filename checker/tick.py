@@ -1,0 +1,137 @@
+"""One tick: poll the source, evaluate, bring the state up to date, plan, and deliver.
+
+Planning happens in ONE database transaction: the instance updates, the notification items (unique
+keys), the grouping into outbox messages, this week's digests and the run record commit together or
+not at all. A source that fails part-way therefore changes nothing and sends nothing; a crash after
+the commit leaves pending outbox rows that the next delivery pass sends. Planning twice on unchanged
+data inserts nothing new, so it sends nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine, update
+
+from checker.delivery import Delivery, DeliveryCounts
+from checker.engine import CaseResult, Evaluation
+from checker.planning.digest import plan_digests
+from checker.planning.recipients import Routing
+from checker.planning.reminders import ReminderPlanner
+from checker.planning.window import WorkingWindow
+from checker.profiles import Profile
+from checker.sources.base import Source
+from checker.state import suppressions
+from checker.state.instances import InstanceSync
+from checker.state.notifications import group_into_messages, insert_planned
+from checker.state.runs import finish_run, start_run
+from checker.state.schema import obligation_instance
+from rules.records import Status
+
+log = logging.getLogger(__name__)
+BATCH = 500
+T = TypeVar("T")
+
+
+def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+class TickAbortedError(Exception):
+    """The tick was stopped before it changed anything (for example by the source safety guard)."""
+
+
+@dataclass
+class TickReport:
+    run_id: int
+    as_of: date
+    cases_read: int = 0
+    cases_rejected: int = 0
+    findings: int = 0
+    overdue: int = 0
+    data_errors: int = 0
+    planned: int = 0
+    messages: int = 0
+    digests: int = 0
+    closed: int = 0
+    delivery: DeliveryCounts = field(default_factory=DeliveryCounts)
+
+
+@dataclass
+class Tick:
+    """Everything a tick needs, composed by the application from settings."""
+
+    engine: Engine
+    profile: Profile
+    source: Source
+    routing: Routing
+    planner_factory: Callable[[date], ReminderPlanner]
+    window: WorkingWindow
+    digest_weekday: int = 0
+    guard: Callable[[Connection, int], None] | None = None
+
+    def plan(self, as_of: date, now: datetime, *, digests: bool | None = None) -> TickReport:
+        """Evaluate and plan in one transaction; ``digests=None`` plans them when this week's are due."""
+        run_id = start_run(self.engine, kind="tick", as_of=as_of, profile=self.profile.name,
+                           source=self.source.description, now=now)
+        report = TickReport(run_id, as_of)
+        try:
+            with self.engine.begin() as connection:
+                self._plan(connection, report, as_of, now, digests)
+                finish_run(connection, run_id, outcome="ok", now=now, cases_read=report.cases_read,
+                           cases_rejected=report.cases_rejected, findings=report.findings, overdue=report.overdue,
+                           data_errors=report.data_errors, planned=report.planned)
+        except TickAbortedError as exc:
+            finish_run(self.engine, run_id, outcome="aborted", now=now, error=str(exc))
+            raise
+        except Exception as exc:
+            finish_run(self.engine, run_id, outcome="failed", now=now, error=f"{exc.__class__.__name__}: {exc}")
+            raise
+        return report
+
+    def _plan(self, connection: Connection, report: TickReport, as_of: date, now: datetime,
+              digests: bool | None) -> None:
+        evaluation = Evaluation(self.source, self.profile, as_of)
+        if self.guard is not None:
+            evaluation.before_cases = lambda rows: self.guard(connection, rows) if self.guard else None
+        sync = InstanceSync(connection, report.run_id, now)
+        planner = self.planner_factory(as_of)
+        for batch in batched(evaluation.results(), BATCH):
+            self._plan_batch(connection, sync, planner, batch, report, as_of, now)
+        report.cases_read = evaluation.cases_read
+        report.cases_rejected = evaluation.cases_rejected
+        report.data_errors = len(evaluation.data_errors)
+        sync.keep(evaluation.rejected_case_refs)
+        report.closed = sync.close_unseen() + sync.closed
+        send_from = self.window.next_open(now)
+        report.messages = group_into_messages(connection, report.run_id, now, lambda _channel: send_from)
+        if digests or (digests is None and as_of.weekday() >= self.digest_weekday):
+            report.digests = plan_digests(connection, self.profile, self.routing, as_of, now, send_from,
+                                          report.run_id)
+
+    def _plan_batch(self, connection: Connection, sync: InstanceSync, planner: ReminderPlanner,
+                    batch: Sequence[CaseResult], report: TickReport, as_of: date, now: datetime) -> None:
+        tracked = sync.apply(batch)
+        report.findings += len(tracked)
+        report.overdue += sum(1 for t in tracked if t.finding.status is Status.OVERDUE)
+        active = suppressions.active(connection, (r.case.case_ref for r in batch), as_of)
+        items = planner.plan(tracked, active)
+        told = insert_planned(self.engine, connection, items, now)
+        report.planned += len(told)
+        new = set(told)
+        noted = [t.instance_id for t in tracked if t.change_note and t.instance_id in new]
+        if noted:
+            connection.execute(update(obligation_instance).where(obligation_instance.c.id.in_(noted))
+                               .values(change_note=None))
+
+    def run_once(self, as_of: date, now: datetime, delivery: Delivery, *, digests: bool | None = None) -> TickReport:
+        """One full tick: plan, then deliver what is due."""
+        report = self.plan(as_of, now, digests=digests)
+        report.delivery = delivery.run()
+        return report
