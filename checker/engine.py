@@ -117,11 +117,10 @@ class Evaluation:
         source, profile, as_of = self.source, self.profile, self.as_of
         columns = source.case_columns()
         disputes = self._disputes_by_case()
-        refs = list(source.case_refs()) if self.before_cases is not None else None
-        repeated = duplicates(refs if refs is not None else source.case_refs())
-        if self.before_cases is not None and refs is not None:
-            self.before_cases(len(refs))
-            del refs
+        counted: list[int] = []
+        repeated = duplicates(source.case_refs(), counted)
+        if self.before_cases is not None:
+            self.before_cases(counted[0])
         validator = CaseValidator(as_of, repeated, columns)
         errors = self.case_errors
         rejected = self.rejected_case_refs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 import click
@@ -43,7 +44,10 @@ def check(as_of: date, profile: str | None, cases: Path | None, disputes: Path |
     loaded = load_profile(profile or settings.profile, settings.config_dir)
     evaluation = Evaluation(open_source(settings, cases, disputes, source), loaded, as_of)
     if output == "json":
-        findings = (f for result in evaluation.results() for f in result.findings)
+        results = evaluation.results()
+        first = next(results, None)  # opens the source: a failure here prints no half document
+        rest = chain([first], results) if first is not None else iter(())
+        findings = (f for result in rest for f in result.findings)
         write_json(sys.stdout, as_of, findings, lambda: evaluation.data_errors)
     else:
         rows = ((r.case.adviser_email, r.findings) for r in evaluation.results())

@@ -59,6 +59,14 @@ source_option = click.option("--source", "source", default=None, metavar="NAME",
                              help="A source configured in settings instead of CSV files.")
 
 
+def settings_problems(exc: ValidationError) -> str:
+    """Where each setting is wrong and why, without its value (a value may be a password or a URL)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+        for error in exc.errors(include_input=False, include_url=False)
+    )
+
+
 def reports_failures(command: Callable[P, R]) -> Callable[P, R]:
     """Print a configuration or source failure as one plain message on stderr and exit non-zero."""
 
@@ -70,7 +78,7 @@ def reports_failures(command: Callable[P, R]) -> Callable[P, R]:
             click.echo(f"checker: {exc}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
         except ValidationError as exc:
-            click.echo(f"checker: the settings are not valid: {exc}", err=True)
+            click.echo(f"checker: the settings are not valid: {settings_problems(exc)}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
 
     return run

@@ -61,11 +61,13 @@ def canonical_columns(
     return [n if n in table else None for n in normalised], present
 
 
-def duplicates(refs: Iterable[object]) -> frozenset[str]:
-    """The stripped non-empty refs that occur more than once."""
+def duplicates(refs: Iterable[object], counted: list[int] | None = None) -> frozenset[str]:
+    """The stripped non-empty refs that occur more than once; ``counted`` gets the number of rows."""
     seen: set[str] = set()
     repeated: set[str] = set()
+    rows = 0
     for raw in refs:
+        rows += 1
         if raw is None:
             continue
         ref = str(raw).strip()
@@ -75,5 +77,7 @@ def duplicates(refs: Iterable[object]) -> frozenset[str]:
             repeated.add(ref)
         else:
             seen.add(ref)
+    if counted is not None:
+        counted.append(rows)
     return frozenset(repeated)
 

@@ -15,6 +15,14 @@ from checker.sources.base import SourceError, canonical_columns
 from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS, Column
 
 
+def _unreadable(path: Path, line: int, exc: csv.Error | UnicodeDecodeError) -> SourceError:
+    if isinstance(exc, UnicodeDecodeError):
+        # Text is decoded a buffer at a time, ahead of the rows read so far: the line is approximate.
+        where = f", somewhere after line {line}" if line else ""
+        return SourceError(f"{path}: the file is not UTF-8 text ({exc.reason}{where}); save it as CSV UTF-8")
+    return SourceError(f"{path}, line {line}: {exc}")
+
+
 class CsvSource:
     def __init__(self, cases: Path, disputes: Path | None = None) -> None:
         self.cases = cases
@@ -29,7 +37,11 @@ class CsvSource:
 
     def _header(self, path: Path, table: Mapping[str, Column], what: str) -> list[str | None]:
         with self._open(path) as handle:
-            header = next(csv.reader(handle), None)
+            reader = csv.reader(handle)
+            try:  # the first read decodes a whole buffer, so a non-UTF-8 byte in a small file fails here
+                header = next(reader, None)
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise _unreadable(path, reader.line_num, exc) from None
         if header is None:
             raise SourceError(f"{path}: the file is empty; a header row with the {what} columns is needed")
         return canonical_columns(header, table, what, str(path))[0]
@@ -42,12 +54,12 @@ class CsvSource:
             next(reader, None)
             try:
                 for cells in reader:
-                    if not cells:
-                        continue
+                    if not any(cell.strip() for cell in cells):
+                        continue  # a blank line, or a row of nothing but commas left by a spreadsheet
                     width = len(cells)
                     yield {name: cells[i] for i, name in keep if i < width}
             except (csv.Error, UnicodeDecodeError) as exc:
-                raise SourceError(f"{path}, line {reader.line_num}: {exc}") from None
+                raise _unreadable(path, reader.line_num, exc) from None
 
     def case_columns(self) -> frozenset[str]:
         return frozenset(n for n in self._header(self.cases, CASE_COLUMNS, "cases") if n)
@@ -75,4 +87,4 @@ class CsvSource:
                     if len(cells) > index:
                         yield cells[index]
             except (csv.Error, UnicodeDecodeError) as exc:
-                raise SourceError(f"{self.cases}, line {reader.line_num}: {exc}") from None
+                raise _unreadable(self.cases, reader.line_num, exc) from None

@@ -1,0 +1,71 @@
+"""Fixtures for the whole test suite. Sub-folders add their own in their own conftest.py.
+
+PostgreSQL: ``postgres_url`` (session) is a database on a throwaway server, and ``fresh_postgres_url``
+(per test) a new, empty database on the same server, dropped afterwards. The server is the one named by
+``CHECKER_TEST_POSTGRES_URL``, or a private cluster started from the installed server binaries (see
+``support/postgres.py``). Without either, tests that need it are skipped on a developer's machine and
+fail under CI (the ``CI`` environment variable set), so CI never passes by skipping them. Tests that use
+these fixtures get the ``postgres`` marker, so ``pytest -m "not postgres"`` leaves them out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import NoReturn
+
+import pytest
+from support.postgres import PostgresServer, PostgresUnavailableError
+
+POSTGRES_FIXTURES = frozenset({"postgres_server", "postgres_url", "fresh_postgres_url"})
+
+
+def under_ci() -> bool:
+    """True when CI runs the tests: a missing server or browser is then a failure, not a skip."""
+    return bool(os.environ.get("CI", "").strip())
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Fail under CI, skip elsewhere."""
+    if under_ci():
+        pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if POSTGRES_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The throwaway PostgreSQL server; stopped and removed (or its test databases dropped) at the end."""
+    try:
+        server = PostgresServer.from_environment()
+    except PostgresUnavailableError as exc:
+        unavailable(f"PostgreSQL is not available: {exc}")
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """``postgresql+psycopg://...`` of a database shared by the whole session: CHECKER_TEST_POSTGRES_URL
+    itself when that is set, else a database made on the private cluster."""
+    if postgres_server.cluster is None:
+        return postgres_server.admin_url
+    _name, url = postgres_server.new_database("session")
+    return url
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """``postgresql+psycopg://...`` of a new, empty database for this test alone, dropped afterwards."""
+    name, url = postgres_server.new_database()
+    try:
+        yield url
+    finally:
+        postgres_server.drop(name)
