@@ -1,0 +1,206 @@
+"""Email over SMTP (smtplib): STARTTLS or implicit TLS, certificates verified, AUTH when configured.
+
+Security: with ``security="starttls"`` the server MUST offer STARTTLS; when it does not, the send fails
+permanently before any credential, address or content leaves the machine. There is no plain-text
+fallback ("STARTTLS if offered" lets anyone on the path strip the offer and read everything).
+``security="tls"`` is implicit TLS (SMTPS, usually port 465). Certificates are always verified.
+
+Exactly once: SMTP has no way to make a retry safe. Once the server has answered the final ``.`` of DATA
+with 250 the message is delivered, and if the connection dies between the server accepting it and us
+reading that answer, the outcome is unknown and a retry sends the message a second time. This channel
+therefore keeps no checkpoint (``progress`` is ignored) and the delivery step records success the moment
+``send`` returns. What limits the harm of that rare duplicate: the ``Message-ID`` is derived from
+``message.key`` (see ``message_id_for``), so every attempt of one message carries the same id and mail
+systems and clients can recognise the copy.
+
+Errors: 5xx replies, a refused login, a missing STARTTLS or an unverifiable certificate are permanent;
+4xx replies, timeouts, refused or dropped connections are transient. Exception messages carry the SMTP
+code and the server's (shortened) reply, never the password or the message body.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import hashlib
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from notifiers.base import Checkpoint, DeliveryError, Message, Receipt
+
+# Headers this module writes itself; ``message.headers`` may not set them.
+RESERVED_HEADERS = frozenset({
+    "from", "to", "cc", "bcc", "sender", "subject", "date", "message-id", "mime-version",
+    "content-type", "content-transfer-encoding", "content-disposition",
+})
+# CRLF line ends, and 7-bit safe bodies (quoted-printable or base64): no server needs 8BITMIME.
+POLICY = email.policy.SMTP.clone(cte_type="7bit")
+_HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # RFC 5322 field name: printable ASCII except ':'
+_ADDRESS = re.compile(r"^[^\s@<>,;\"]+@[^\s@<>,;\"]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    """Where and how to send. ``password`` is a secret: it is left out of ``repr``."""
+
+    host: str
+    port: int
+    sender: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    security: Literal["starttls", "tls"] = "starttls"
+    timeout: float = 30.0
+    ca_file: Path | None = None  # trust only these CAs (an internal CA; the tests'); else the system store
+
+    def __post_init__(self) -> None:
+        if self.security not in ("starttls", "tls"):
+            raise ValueError("SMTP security must be 'starttls' or 'tls' (plain text is not supported)")
+        if self.username and self.password is None:
+            raise ValueError("SMTP username is set but the password is missing")
+        if not is_email_address(parseaddr(self.sender)[1]):
+            raise ValueError("SMTP sender must be an email address")
+        if self.timeout <= 0:
+            raise ValueError("SMTP timeout must be positive")
+
+
+def is_email_address(text: str) -> bool:
+    """A plain ``local@domain`` address: no display name, spaces, brackets or line breaks."""
+    return bool(_ADDRESS.match(text))
+
+
+def message_id_for(key: str, sender: str) -> str:
+    """The ``Message-ID`` of the message with outbox key ``key``: the same on every attempt.
+
+    The key is hashed (it may name a case); the domain is the sender's.
+    """
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "checker.invalid"
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+    return f"<{digest}@{domain}>"
+
+
+def build_email(message: Message, sender: str, *, now: datetime | None = None) -> EmailMessage:
+    """The full RFC 5322 message for ``message``: text, or text + HTML as multipart/alternative.
+
+    Raises ``DeliveryError(permanent=True)`` when the message cannot be expressed as email (a bad
+    recipient address, a header with a line break or one this module owns). The error names the
+    header, never its value.
+    """
+    if not is_email_address(message.recipient):
+        raise DeliveryError("the recipient is not a plain email address", permanent=True)
+    mail = EmailMessage(policy=POLICY)
+    try:
+        mail["From"] = sender
+        mail["To"] = message.recipient
+        mail["Subject"] = message.subject
+    except ValueError:
+        raise DeliveryError("the sender, recipient or subject cannot be written as a header",
+                            permanent=True) from None
+    mail["Date"] = format_datetime(now or datetime.now(UTC))
+    mail["Message-ID"] = message_id_for(message.key, sender)
+    mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to a robot
+    for name, value in message.headers.items():
+        if not _HEADER_NAME.match(name) or name.lower() in RESERVED_HEADERS:
+            raise DeliveryError(f"header {name!r} cannot be set by a message", permanent=True)
+        try:
+            del mail[name]
+            mail[name] = value
+        except ValueError:
+            raise DeliveryError(f"header {name!r} has a value that cannot be written", permanent=True) from None
+    mail.set_content(message.text)
+    if message.html is not None:
+        mail.add_alternative(message.html, subtype="html")
+    return mail
+
+
+class SmtpNotifier:
+    """Sends ``Message``s as email through one SMTP server."""
+
+    channel: ClassVar[str] = "smtp"
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self._config = config
+        self._envelope_from = parseaddr(config.sender)[1]
+        self._tls = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
+
+    def send(self, message: Message, progress: str | None, checkpoint: Checkpoint) -> Receipt:
+        """Hand ``message`` to the server; ``progress`` and ``checkpoint`` are unused (see the module doc)."""
+        mail = build_email(message, self._config.sender)
+        try:
+            self._transmit(mail, message.recipient)
+        except DeliveryError:
+            raise
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()), (0, b""))
+            raise self._reply_error("the recipient was refused", code, reply) from None
+        except smtplib.SMTPAuthenticationError as exc:
+            if 400 <= exc.smtp_code < 500:
+                raise self._reply_error("login failed for now", exc.smtp_code, exc.smtp_error) from None
+            raise DeliveryError(f"SMTP login refused ({exc.smtp_code}): check the username and password",
+                                permanent=True) from None
+        except smtplib.SMTPNotSupportedError as exc:  # no AUTH offered, or no SMTPUTF8 for a non-ASCII address
+            raise DeliveryError(f"the SMTP server lacks a feature this needs: {exc}", permanent=True) from None
+        except smtplib.SMTPResponseException as exc:
+            raise self._reply_error("the server refused", exc.smtp_code, exc.smtp_error) from None
+        except smtplib.SMTPServerDisconnected:
+            raise DeliveryError("the SMTP server closed the connection", permanent=False) from None
+        except smtplib.SMTPException as exc:
+            # e.g. "No suitable authentication method found": configuration, not luck
+            raise DeliveryError(f"SMTP failed: {exc.__class__.__name__}", permanent=True) from None
+        except ssl.SSLCertVerificationError as exc:
+            raise DeliveryError(f"the SMTP server's certificate was not accepted: {exc.verify_message}",
+                                permanent=True) from None
+        except TimeoutError:
+            raise DeliveryError("the SMTP server did not answer in time", permanent=False) from None
+        except OSError as exc:  # refused, reset, unreachable, DNS, TLS errors other than the certificate
+            raise DeliveryError(f"could not talk to the SMTP server: {exc.__class__.__name__}",
+                                permanent=False) from None
+        return Receipt(provider_id=str(mail["Message-ID"]),
+                       detail=f"accepted by {self._config.host}:{self._config.port}")
+
+    def _transmit(self, mail: EmailMessage, recipient: str) -> None:
+        config = self._config
+        smtp: smtplib.SMTP
+        if config.security == "tls":
+            smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=self._tls)
+        else:
+            smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        try:
+            _hello(smtp)
+            if config.security == "starttls":
+                if not smtp.has_extn("starttls"):
+                    raise DeliveryError("the SMTP server does not offer STARTTLS; refusing to send in clear text",
+                                        permanent=True)
+                smtp.starttls(context=self._tls)
+                _hello(smtp)
+            if config.username:
+                smtp.login(config.username, config.password or "")
+            smtp.send_message(mail, from_addr=self._envelope_from, to_addrs=[recipient])
+        finally:
+            _close_quietly(smtp)
+
+    def _reply_error(self, what: str, code: int, reply: bytes | str) -> DeliveryError:
+        text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+        text = " ".join(text.split())[:200]
+        if self._config.password:
+            text = text.replace(self._config.password, "***")
+        return DeliveryError(f"{what}: SMTP {code} {text}".rstrip(), permanent=not 400 <= code < 500)
+
+
+def _hello(smtp: smtplib.SMTP) -> None:
+    code, reply = smtp.ehlo()
+    if code != 250:
+        raise smtplib.SMTPHeloError(code, reply)
+
+
+def _close_quietly(smtp: smtplib.SMTP) -> None:
+    """QUIT and close; a failure here cannot undo a message the server already accepted."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
