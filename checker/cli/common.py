@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 from pydantic import ValidationError
+from rich.console import Console
 
+from checker.engine import CaseResult
 from checker.profiles import ProfileError
+from checker.report import write_json, write_table
 from checker.sources import SourceError
+from rules.records import DataError
 
 LONDON = ZoneInfo("Europe/London")
 P = ParamSpec("P")
@@ -57,6 +62,21 @@ disputes_option = click.option("--disputes", type=click.Path(path_type=Path, dir
                                help="Disputes CSV file (obligations.md §2).")
 source_option = click.option("--source", "source", default=None, metavar="NAME",
                              help="A source configured in settings instead of CSV files.")
+format_option = click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
+                             help="table: grouped by adviser, overdue first; json: the document of obligations.md §5.")
+
+
+def write_results(results: Iterator[CaseResult], as_of: date, data_errors: Callable[[], Iterable[DataError]],
+                  output: str, show_met: bool = False) -> None:
+    """Print an evaluation's results as ``checker check`` does: the §5 JSON document, or the table."""
+    if output == "json":
+        first = next(results, None)  # opens the source: a failure here prints no half document
+        rest = chain([first], results) if first is not None else iter(())
+        findings = (f for result in rest for f in result.findings)
+        write_json(sys.stdout, as_of, findings, data_errors)
+    else:
+        rows = ((r.case.adviser_email, r.findings) for r in results)
+        write_table(Console(), as_of, rows, data_errors, show_met=show_met)
 
 
 def settings_problems(exc: ValidationError) -> str:
