@@ -1,0 +1,126 @@
+"""The Adaptive Card (1.4) for a team's Teams channel: a heading, then one compact, clickable block per item.
+
+A channel is read by many people, so a card shows initials and the case reference, never a name.
+Each item's container opens the case when selected (``selectAction``); the card has at most
+``MAX_CARD_ACTIONS`` buttons, for the most urgent cases.
+
+Markdown: ``TextBlock`` text is read as a subset of markdown (``**bold**``, ``_italic_``, ``[t](url)``,
+lists). Values from the data therefore go into ``RichTextBlock``/``TextRun`` elements, which the schema
+reads as plain text; the few that sit in a ``TextBlock`` (a team name in the heading) pass through
+``markdown_literal`` first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from checker.rendering import formatting as fmt
+from checker.rendering.items import ItemView
+from notifiers.base import Mention
+
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.4"
+MAX_CARD_ACTIONS = 3
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()~<>#])")
+_LIST_MARKER = re.compile(r"^([-+])(?=\s|$)")
+_NUMBERED_MARKER = re.compile(r"^(\d+)([.)])(?=\s|$)")
+_PLAIN_ADDRESS = re.compile(r"^[^<>\s\\]+@[^<>\s\\]+$")
+
+
+def markdown_literal(value: object) -> str:
+    """``value`` as text that a ``TextBlock`` shows literally: one line, markdown characters escaped.
+
+    Backslash-escapes ``\\ ` * _ [ ] ( ) ~ < > #`` and a list marker at the start ('- ', '+ ', '1. ').
+    """
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", fmt.one_line(str(value)))
+    text = _LIST_MARKER.sub(r"\\\1", text)
+    return _NUMBERED_MARKER.sub(r"\1\\\2", text)
+
+
+def _run(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextRun", "text": text, **style}
+
+
+def _rich(*runs: dict[str, Any], **style: Any) -> dict[str, Any]:
+    return {"type": "RichTextBlock", "inlines": list(runs), **style}
+
+
+def _open(item: ItemView) -> dict[str, Any]:
+    return {"type": "Action.OpenUrl", "title": fmt.one_line(f"Open case {item.case_ref}"), "url": item.case_url}
+
+
+def _detail(item: ItemView) -> str:
+    parts = [f"Due {item.due}"]
+    if item.dispute is not None:
+        d = item.dispute
+        parts.append(f"dispute {d.ref} at stage {d.stage}" + ("" if d.at_last_stage else f", must go to stage "
+                                                                                          f"{d.next_stage}"))
+    if item.escalated and item.dispute is None:
+        parts.append(f"escalated to the {item.recipient_role}")
+    return fmt.one_line(" · ".join(parts))
+
+
+def _item_block(item: ItemView, mention: Mention | None) -> dict[str, Any]:
+    colour = "attention" if item.overdue else "warning"
+    blocks: list[dict[str, Any]] = [
+        {"type": "ColumnSet", "columns": [
+            {"type": "Column", "width": "stretch", "items": [
+                _rich(_run(fmt.one_line(item.initials_ref), weight="bolder"), _run(" · "),
+                      _run(fmt.one_line(item.title))),
+            ]},
+            {"type": "Column", "width": "auto", "items": [
+                _rich(_run(item.timing, color=colour, weight="bolder"), horizontalAlignment="right"),
+            ]},
+        ]},
+        _rich(_run(_detail(item), isSubtle=True), spacing="none"),
+    ]
+    for note in (item.change_note, item.routing_note):
+        if note:
+            blocks.append(_rich(_run(fmt.one_line(note), isSubtle=True, italic=True), spacing="none"))
+    if mention is not None:
+        blocks.append({"type": "TextBlock", "text": f"Adviser: {mention.text}", "wrap": True, "spacing": "none",
+                       "isSubtle": True})
+    return {"type": "Container", "separator": True, "spacing": "medium", "items": blocks,
+            "selectAction": _open(item)}
+
+
+def _mention(item: ItemView) -> Mention | None:
+    address = item.adviser_email
+    if not address or not _PLAIN_ADDRESS.match(address):
+        return None
+    return Mention(text=f"<at>{address}</at>", id=address, name=address)
+
+
+def _heading(views: Sequence[ItemView]) -> str:
+    teams = {v.team for v in views}
+    team = next(iter(teams)) if len(teams) == 1 else None
+    overdue = sum(1 for v in views if v.overdue)
+    what = f"{fmt.actions(overdue)} overdue" if overdue else f"{fmt.actions(len(views))} due soon"
+    escalated = sum(1 for v in views if v.escalated)
+    if escalated:
+        what += f", {escalated} escalated"
+    return f"{markdown_literal(team)}: {what}" if team else what[:1].upper() + what[1:]
+
+
+def reminder_card(views: Sequence[ItemView], as_of: date, *,
+                  mention_advisers: bool = False) -> tuple[dict[str, Any], tuple[Mention, ...]]:
+    """The card for ``views`` (in reading order) and the mentions it carries."""
+    mentions: dict[str, Mention] = {}
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": _heading(views), "weight": "bolder", "size": "medium", "wrap": True},
+        {"type": "TextBlock", "text": f"Housing protocol deadlines as of {fmt.full_date(as_of)}. "
+                                      "Select an item to open the case.",
+         "isSubtle": True, "wrap": True, "spacing": "none"},
+    ]
+    for item in views:
+        mention = _mention(item) if mention_advisers else None
+        if mention is not None:
+            mentions.setdefault(mention.id, mention)
+        body.append(_item_block(item, mention))
+    card = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION, "body": body,
+            "actions": [_open(item) for item in views[:MAX_CARD_ACTIONS]]}
+    return card, tuple(mentions.values())

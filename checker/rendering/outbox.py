@@ -1,0 +1,54 @@
+"""Rendering an outbox message: the ``render`` callable that ``checker.delivery.Delivery`` is given.
+
+A reminder's as-of date is the day its items were planned (the outbox row's creation, in
+Europe/London), because the facts' working days were counted on that day; a digest and an operator
+alert carry their own in the payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from checker.rendering.digest import render_digest
+from checker.rendering.errors import RenderingError
+from checker.rendering.operator import render_operator_alert
+from checker.rendering.reminders import render_reminder
+from checker.state.outbox import OutboxMessage
+from notifiers.base import Message
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def planned_on(created_at: datetime) -> date:
+    """The Europe/London day of an instant (a naive one, as SQLite returns it, is UTC)."""
+    instant = created_at if created_at.tzinfo is not None else created_at.replace(tzinfo=UTC)
+    return instant.astimezone(LONDON).date()
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRenderer:
+    """Renders any outbox message: ``OutboxRenderer(settings…)(message, live_items) -> Message``."""
+
+    case_url_template: str
+    templates_dir: Path | None = None
+    mention_advisers: bool = False
+    contact: str | None = None
+
+    def __call__(self, message: OutboxMessage, items: list[dict[str, Any]]) -> Message:
+        if message.kind == "reminder":
+            return render_reminder("reminder", message.channel, message.recipient, items,
+                                   planned_on(message.created_at), message.key, self.case_url_template,
+                                   self.templates_dir, mention_advisers=self.mention_advisers,
+                                   contact=self.contact)
+        if message.payload is None:
+            raise RenderingError(f"the {message.kind} message {message.key!r} has no payload")
+        if message.kind == "digest":
+            return render_digest(message.channel, message.recipient, message.payload, message.key,
+                                 self.case_url_template, self.templates_dir, contact=self.contact)
+        if message.kind == "operator":
+            return render_operator_alert(message.recipient, message.payload, message.key, self.templates_dir)
+        raise RenderingError(f"no renderer for {message.kind!r} messages")
