@@ -2,28 +2,40 @@
 
 Following the healthchecks pattern: the outbox row exists before anything is sent; a message is
 claimed atomically (``UPDATE … WHERE state='pending'``, one row or none), so two processes never send
-the same one; a channel's checkpoint is stored before its risky step so a retry resumes; only
-transient failures are retried, at most ``max_attempts`` times, then the message is parked, listed by
-``checker outbox`` and reported to the operator. Nothing is dropped. Reminders and digests go out only
-inside the working window; operator alerts go at once.
+the same one; it is rendered once and kept, so every retry sends the same content; a channel's
+checkpoint is stored before its risky step so a retry resumes; only transient failures are retried,
+at most ``max_attempts`` times, then the message is parked, listed by ``checker outbox`` and reported
+to the operator. Nothing is dropped. Reminders and digests go out only inside the working window;
+operator alerts go at once.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from checker.planning.window import WorkingWindow
 from checker.state import outbox as box
 from checker.state.notifications import live_items
-from notifiers.base import DeliveryError, Message, Notifier
+from notifiers.base import DeliveryError, Mention, Message, Notifier
 
 log = logging.getLogger(__name__)
 
 Render = Callable[[box.OutboxMessage, list[dict[str, Any]]], Message]
+
+
+def message_to_json(message: Message) -> str:
+    return json.dumps(asdict(message), default=str)
+
+
+def message_from_json(text: str) -> Message:
+    data = json.loads(text)
+    data["mentions"] = tuple(Mention(**m) for m in data.get("mentions") or ())
+    return Message(**data)
 
 
 @dataclass
@@ -72,19 +84,23 @@ class Delivery:
         message = box.claim(self.engine, message_id, self.worker, now, kinds=("operator",) if operator_only else None)
         if message is None:
             return
-        items: list[dict[str, Any]] = []
-        if message.kind == "reminder":
-            with self.engine.connect() as connection:
-                items = live_items(connection, message_id)
-            if not items:
-                box.mark_cancelled(self.engine, message_id, "every item was cancelled before sending")
-                self.counts.cancelled += 1
+        if message.rendered is not None:
+            rendered = message_from_json(message.rendered)
+        else:
+            items: list[dict[str, Any]] = []
+            if message.kind == "reminder":
+                with self.engine.connect() as connection:
+                    items = live_items(connection, message_id)
+                if not items:
+                    box.mark_cancelled(self.engine, message_id, "every item was cancelled before sending")
+                    self.counts.cancelled += 1
+                    return
+            try:
+                rendered = self.render(message, items)
+            except Exception as exc:  # a template fault parks this message, not the whole delivery
+                self._failed(message, f"could not render: {exc.__class__.__name__}: {exc}", permanent=True)
                 return
-        try:
-            rendered = self.render(message, items)
-        except Exception as exc:
-            self._failed(message, f"could not render: {exc.__class__.__name__}: {exc}", permanent=True)
-            return
+            box.save_rendered(self.engine, message_id, self.worker, message_to_json(rendered))
         notifier = self.notifiers.get(message.channel)
         if notifier is None:
             self._failed(message, f"the {message.channel} channel is not configured", permanent=True)

@@ -39,6 +39,7 @@ class OutboxMessage:
     progress: str | None
     last_error: str | None
     payload: dict[str, Any] | None
+    rendered: str | None
     created_at: datetime
     sent_at: datetime | None
 
@@ -46,7 +47,8 @@ class OutboxMessage:
 def _message(row: Any) -> OutboxMessage:
     return OutboxMessage(row.id, row.key, row.kind, row.recipient, row.channel, row.state, row.attempts,
                          row.next_attempt_at, row.progress, row.last_error,
-                         json.loads(row.payload) if row.payload else None, row.created_at, row.sent_at)
+                         json.loads(row.payload) if row.payload else None, row.rendered, row.created_at,
+                         row.sent_at)
 
 
 def due_messages(engine: Engine, now: datetime, kinds: tuple[str, ...] | None = None,
@@ -79,6 +81,13 @@ def save_progress(engine: Engine, message_id: int, worker: str, progress: str) -
     with engine.begin() as connection:
         connection.execute(update(outbox).where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
                            .values(progress=progress[:400]))
+
+
+def save_rendered(engine: Engine, message_id: int, worker: str, rendered: str) -> None:
+    """Keep the message as first rendered, so a retry resumes the very same content."""
+    with engine.begin() as connection:
+        connection.execute(update(outbox).where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
+                           .values(rendered=rendered))
 
 
 def mark_sent(engine: Engine, message_id: int, now: datetime, provider_id: str | None) -> None:

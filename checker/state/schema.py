@@ -145,6 +145,7 @@ outbox = Table(
     Column("provider_id", String(400)),
     Column("last_error", Text),
     Column("payload", Text),  # JSON facts for digests and operator alerts; purged after retention
+    Column("rendered", Text),  # the message as first rendered, reused by every retry; purged after retention
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("run_id", Integer, ForeignKey("run.id")),

@@ -92,6 +92,7 @@ def upgrade() -> None:
         sa.Column("provider_id", sa.String(400)),
         sa.Column("last_error", sa.Text()),
         sa.Column("payload", sa.Text()),
+        sa.Column("rendered", sa.Text()),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("sent_at", UTCDateTime()),
         sa.Column("run_id", sa.Integer()),
