@@ -1,0 +1,140 @@
+"""Commands on the state: ``db upgrade``, ``outbox``, ``snooze``, ``waive``, ``history``."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from datetime import date
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from checker.app import App, utc_now
+from checker.cli.common import EXIT_CANNOT_RUN, as_of_option, profile_option, reports_failures, today_in_london
+from checker.settings import Settings
+from checker.state import outbox as box
+from checker.state import reports, suppressions
+from checker.state.database import current_revision, head_revision, open_database, upgrade
+
+
+def _app(profile: str | None = None) -> App:
+    try:
+        return App.from_settings(Settings(), profile)
+    except SQLAlchemyError as exc:
+        click.echo(f"checker: cannot open the state database: {exc.__class__.__name__}: "
+                   f"{str(exc).splitlines()[0]}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+
+
+@click.group()
+def db() -> None:
+    """The state database (SQLite by default, PostgreSQL for real deployments)."""
+
+
+@db.command("upgrade")
+@reports_failures
+def db_upgrade() -> None:
+    """Migrate the state database to the newest schema (also done on start-up)."""
+    engine = open_database(Settings().state_url.get_secret_value())
+    before = current_revision(engine)
+    upgrade(engine)
+    click.echo(f"state database at revision {current_revision(engine)} (was {before or 'empty'}; "
+               f"newest {head_revision()})")
+
+
+@click.group(invoke_without_command=True)
+@click.option("--all", "show_all", is_flag=True, help="List pending and sent messages too.")
+@click.pass_context
+@reports_failures
+def outbox(ctx: click.Context, show_all: bool) -> None:
+    """List parked messages (and with --all, everything recent). `outbox retry ID|--all` requeues."""
+    if ctx.invoked_subcommand is not None:
+        return
+    states = ("parked", "pending", "sending", "sent", "cancelled") if show_all else ("parked",)
+    messages = box.listing(_app().engine, states)
+    if not messages:
+        click.echo("No parked messages." if not show_all else "The outbox is empty.")
+        return
+    for m in messages:
+        click.echo(f"{m.id:>6}  {m.state:<9} {m.kind:<8} {m.channel:<14} {m.recipient:<32} "
+                   f"attempts {m.attempts}  {m.last_error or ''}")
+
+
+@outbox.command("retry")
+@click.argument("message_id", type=int, required=False)
+@click.option("--all", "retry_all", is_flag=True, help="Requeue every parked message.")
+@reports_failures
+def outbox_retry(message_id: int | None, retry_all: bool) -> None:
+    """Put a parked message (or all of them) back in the queue with a fresh attempt budget."""
+    if message_id is None and not retry_all:
+        raise click.UsageError("give a message id or --all")
+    count = box.retry_parked(_app().engine, None if retry_all else message_id, utc_now())
+    click.echo(f"{count} message{'s' if count != 1 else ''} requeued; the next delivery pass sends "
+               f"{'them' if count != 1 else 'it'}.")
+
+
+def _suppress(kind: suppressions.Kind, case_ref: str, obligation: str, ref: str, until: date, reason: str,
+              by: str | None, profile: str | None) -> None:
+    app = _app(profile)
+    known = {o.id for o in app.profile.obligations}
+    if obligation not in known:
+        raise click.BadParameter(f"{obligation!r} is not an obligation of profile {app.profile.name}; "
+                                 f"use one of: {', '.join(sorted(known))}", param_hint="OBLIGATION")
+    try:
+        ident = suppressions.add(app.engine, kind=kind, case_ref=case_ref, obligation=obligation, ref=ref,
+                                 reason=reason, until=until, created_by=by or getpass.getuser(), now=utc_now(),
+                                 today=today_in_london())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    click.echo(f"{kind} {ident} recorded for {case_ref} {obligation}{' ' + ref if ref else ''} until {until}.")
+
+
+def _suppression_command(kind: suppressions.Kind, help_text: str) -> click.Command:
+    @click.command(kind, help=help_text)
+    @click.argument("case_ref")
+    @click.argument("obligation")
+    @click.option("--ref", default="", help="The dispute_ref, for dispute-escalation.")
+    @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+                  help="Expiry date (inclusive), YYYY-MM-DD.")
+    @click.option("--reason", required=True, help="Why: recorded, and shown by explain and history.")
+    @click.option("--by", default=None, help="Who decided (default: the login name).")
+    @profile_option
+    @reports_failures
+    def command(case_ref: str, obligation: str, ref: str, until: object, reason: str, by: str | None,
+                profile: str | None) -> None:
+        _suppress(kind, case_ref, obligation, ref, until.date(), reason, by, profile)  # type: ignore[attr-defined]
+
+    return command
+
+
+snooze = _suppression_command(
+    "snooze", "Pause the owner's reminders for one obligation of one case until a date (escalations go on).")
+waive = _suppression_command(
+    "waive", "Waive one obligation of one case until a date: no reminders, escalations or digest entries.")
+
+
+@click.command()
+@click.argument("case_ref")
+@as_of_option
+@reports_failures
+def history(case_ref: str, as_of: date) -> None:
+    """The audit trail of one case: what changed, and who was told what, when."""
+    app = _app()
+    with app.engine.connect() as connection:
+        events, notes = reports.case_history(connection, case_ref)
+    if not events and not notes:
+        click.echo(f"No history for {case_ref}.")
+        return
+    click.echo(f"History of {case_ref}")
+    for e in events:
+        change = f" {e.old_value or ''} -> {e.new_value or ''}" if (e.old_value or e.new_value) else ""
+        click.echo(f"  {e.at:%Y-%m-%d %H:%M} UTC  {e.obligation}{' ' + e.ref if e.ref else ''}: {e.event}{change}")
+    for n in notes:
+        when = f"sent {n.sent_at:%Y-%m-%d %H:%M} UTC" if n.sent_at else (n.message_state or "not grouped")
+        click.echo(f"  {n.created_at:%Y-%m-%d %H:%M} UTC  {n.obligation}{' ' + n.ref if n.ref else ''} "
+                   f"due {n.due_date} {n.stage} -> {n.recipient} ({n.channel}): {n.state}; {when}"
+                   f"{'; ' + n.note if n.note else ''}")
+    for s in suppressions.for_case(app.engine, case_ref):
+        state = "revoked" if s.revoked_at else ("in force" if s.until >= as_of else "expired")
+        click.echo(f"  {s.kind} {s.id} {s.obligation}{' ' + s.ref if s.ref else ''} until {s.until} by "
+                   f"{s.created_by}: {s.reason} ({state})")
