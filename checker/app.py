@@ -9,15 +9,19 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from checker.channels import Channels
+from checker.delivery import Delivery
 from checker.planning.recipients import RoleAddresses, Routing
 from checker.planning.reminders import ChannelOptions, ReminderPlanner
-from checker.planning.window import WorkingWindow
+from checker.planning.window import Window, WorkingWindow
 from checker.profiles import Profile, load_profile
+from checker.rendering import OutboxRenderer
 from checker.settings import Settings
 from checker.sources.base import Source
 from checker.state.database import open_database, upgrade
@@ -69,11 +73,22 @@ class App:
         w = self.profile.delivery_window
         return WorkingWindow(self.profile.calendar, w.start, w.end)
 
-    def tick(self, source: Source) -> Tick:
+    def tick(self, source: Source, window: Window | None = None) -> Tick:
         routing, channels, profile = self.routing, self.channels, self.profile
 
         def planner(as_of: date) -> ReminderPlanner:
             return ReminderPlanner(profile, routing, channels, as_of)
 
-        return Tick(self.engine, profile, source, routing, planner, self.window,
+        return Tick(self.engine, profile, source, routing, planner, window or self.window,
                     digest_weekday=self.settings.delivery.digest_weekday)
+
+    def delivery(self, channels: Channels, *, window: Window | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> Delivery:
+        """The delivery pass over this state database, through ``channels``, as one worker."""
+        d = self.settings.delivery
+        templates = self.settings.resolve(d.templates_dir) if d.templates_dir else None
+        render = OutboxRenderer(d.case_url_template, templates, mention_advisers=d.mention_advisers,
+                                contact=self.settings.routing.operator_email)
+        return Delivery(self.engine, channels.notifiers, render, window or self.window, clock, worker_id(),
+                        operator=self.settings.routing.operator_email, max_attempts=d.max_attempts,
+                        retry_delay=timedelta(minutes=d.retry_minutes))

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from checker.planning.window import WorkingWindow
+from checker.planning.window import Window
 from checker.state import outbox as box
 from checker.state.notifications import live_items
 from notifiers.base import DeliveryError, Mention, Message, Notifier
@@ -52,7 +52,7 @@ class Delivery:
     engine: Any
     notifiers: Mapping[str, Notifier]
     render: Render
-    window: WorkingWindow
+    window: Window
     clock: Callable[[], datetime]
     worker: str
     operator: str | None = None

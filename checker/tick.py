@@ -20,10 +20,11 @@ from sqlalchemy import Connection, Engine, update
 
 from checker.delivery import Delivery, DeliveryCounts
 from checker.engine import CaseResult, Evaluation
+from checker.planning.data_quality import plan_data_error_alert
 from checker.planning.digest import plan_digests
 from checker.planning.recipients import Routing
 from checker.planning.reminders import ReminderPlanner
-from checker.planning.window import WorkingWindow
+from checker.planning.window import Window
 from checker.profiles import Profile
 from checker.sources.base import Source
 from checker.state import suppressions
@@ -72,7 +73,7 @@ class Tick:
     source: Source
     routing: Routing
     planner_factory: Callable[[date], ReminderPlanner]
-    window: WorkingWindow
+    window: Window
     digest_weekday: int = 0
     guard: Callable[[Connection, int], None] | None = None
 
@@ -107,6 +108,7 @@ class Tick:
         report.cases_read = evaluation.cases_read
         report.cases_rejected = evaluation.cases_rejected
         report.data_errors = len(evaluation.data_errors)
+        plan_data_error_alert(connection, evaluation.data_errors, self.routing.operator, as_of, now, report.run_id)
         sync.keep(evaluation.rejected_case_refs)
         report.closed = sync.close_unseen() + sync.closed
         send_from = self.window.next_open(now)

@@ -130,10 +130,11 @@ class GraphMailNotifier:
 
     def __init__(self, config: GraphMailConfig, client: httpx.Client, *, attempts: int = 4,
                  max_wait: float = 60.0, base_wait: float = 1.0,
-                 sleep: Callable[[float], None] = tenacity.nap.sleep) -> None:
+                 sleep: Callable[[float], None] = tenacity.nap.sleep, api: GraphApi | None = None) -> None:
         self._config = config
-        self._api = GraphApi(config.app, client, attempts=attempts, max_wait=max_wait, base_wait=base_wait,
-                             sleep=sleep)
+        # ``api``: one shared with the other Graph channel, so the process has one msal app and token cache
+        self._api = api or GraphApi(config.app, client, attempts=attempts, max_wait=max_wait, base_wait=base_wait,
+                                    sleep=sleep)
         self._messages = f"{config.graph_url}/users/{quote(config.sender, safe='@')}/messages"
 
     def send(self, message: Message, progress: str | None, checkpoint: Checkpoint) -> Receipt:

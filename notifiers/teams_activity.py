@@ -113,9 +113,10 @@ class TeamsActivityNotifier:
 
     def __init__(self, config: TeamsActivityConfig, client: httpx.Client, *, attempts: int = 4,
                  max_wait: float = 60.0, base_wait: float = 1.0,
-                 sleep: Callable[[float], None] = tenacity.nap.sleep) -> None:
-        self._api = GraphApi(config.app, client, attempts=attempts, max_wait=max_wait, base_wait=base_wait,
-                             sleep=sleep)
+                 sleep: Callable[[float], None] = tenacity.nap.sleep, api: GraphApi | None = None) -> None:
+        # ``api``: one shared with the other Graph channel, so the process has one msal app and token cache
+        self._api = api or GraphApi(config.app, client, attempts=attempts, max_wait=max_wait, base_wait=base_wait,
+                                    sleep=sleep)
 
     def send(self, message: Message, progress: str | None, checkpoint: Checkpoint) -> Receipt:
         if not _RECIPIENT.match(message.recipient):

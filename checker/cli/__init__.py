@@ -6,6 +6,8 @@ import click
 
 from checker.cli.check import check, explain
 from checker.cli.demo import demo
+from checker.cli.records import db, history, outbox, snooze, waive
+from checker.cli.run import run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,8 +16,7 @@ def main() -> None:
     """Keeps a leaving-care service honest about the deadlines in its joint housing protocols."""
 
 
-main.add_command(check)
-main.add_command(explain)
-main.add_command(demo)
+for command in (demo, check, explain, run, outbox, snooze, waive, history, db):
+    main.add_command(command)
 
 __all__ = ["main"]

@@ -1,9 +1,12 @@
-"""``checker demo``: a synthetic caseload in a small case-management database, checked through SQL.
+"""``checker demo``: a synthetic caseload in a small case-management database, checked and delivered.
 
 Writes ``DIR/demo.sqlite`` (replacing an old one) from ``checker.demo``, then runs exactly what
 ``checker check --source ...`` runs, through the SQL source and the bundled queries
-``config/sql/demo_cases.sql`` and ``demo_disputes.sql``, and prints the result the same way. It ends
-with the settings that let ``checker check`` and ``checker explain`` read the same database again.
+``config/sql/demo_cases.sql`` and ``demo_disputes.sql``, and prints the result the same way. Then it
+makes one full tick, as ``checker run --once`` does, with a fresh state database ``DIR/state.sqlite``
+and every channel going to the local sink ``DIR/outbox/`` (reminder and digest emails as ``.eml``, Teams
+cards as ``.json``), at once whatever the time: the working window is for real channels. It ends with
+where to look, and the settings that let ``checker check`` and ``checker explain`` read the same data.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from __future__ import annotations
 import shlex
 import sys
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from checker.app import App
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
     as_of_option,
@@ -25,16 +30,20 @@ from checker.cli.common import (
     reports_failures,
     write_results,
 )
+from checker.cli.run import run_tick, summary
 from checker.demo import database
 from checker.demo.caseload import DEFAULT_SEED, generate
+from checker.demo.roster import TEAMS
 from checker.engine import CaseResult, Evaluation
 from checker.paths import bundled_config_dir
 from checker.profiles import load_profile
-from checker.settings import Settings
+from checker.settings import DeliverySettings, RoutingSettings, Settings, SqlSourceSettings, TeamsSettings
 from checker.sources import SqlSource, read_query
 from rules.records import Status
 
 DATABASE_NAME = "demo.sqlite"
+STATE_NAME = "state.sqlite"
+OUTBOX_NAME = "outbox"
 SOURCE_NAME = "demo"
 
 
@@ -72,6 +81,33 @@ def _next_steps(path: Path, url: str, queries: Path, people: int, disputes: int,
     )
 
 
+def demo_settings(folder: Path, url: str, queries: Path, profile: str) -> Settings:
+    """Everything the demo's tick needs, whatever the user's own settings say: all channels to the sink."""
+    return Settings(
+        profile=profile,
+        sources={SOURCE_NAME: SqlSourceSettings(kind="sql", url=url, cases_query=queries / "demo_cases.sql",
+                                                disputes_query=queries / "demo_disputes.sql")},
+        default_source=SOURCE_NAME,
+        state_url=f"sqlite:///{(folder / STATE_NAME).resolve()}",
+        delivery=DeliverySettings(email="sink", teams_activity="sink", teams_channel="sink",
+                                  sink_dir=(folder / OUTBOX_NAME).resolve()),
+        teams=TeamsSettings(team_channels={team.name: f"teams-{team.name.lower()}" for team in TEAMS}),
+        routing=RoutingSettings(operator_email="checker-operator@example.org",
+                                senior_manager="sm.housing.lead@example.org",
+                                head_of_service="hos.leaving.care@example.org"),
+    )
+
+
+def fresh_state(folder: Path) -> None:
+    """Remove the previous demo's state database and sink files (only the files the demo writes)."""
+    with suppress(FileNotFoundError):
+        (folder / STATE_NAME).unlink()
+    outbox = folder / OUTBOX_NAME
+    if outbox.is_dir():
+        for old in (*outbox.glob("*.eml"), *outbox.glob("*.json")):
+            old.unlink()
+
+
 @click.command()
 @click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False), default=Path("checker-demo"),
               show_default=True, help="Folder for demo.sqlite (created if missing; an old demo.sqlite is replaced).")
@@ -84,7 +120,7 @@ def _next_steps(path: Path, url: str, queries: Path, people: int, disputes: int,
 @format_option
 @reports_failures
 def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, output: str) -> None:
-    """Write a synthetic caseload into SQLite and check it through the SQL source."""
+    """Write a synthetic caseload into SQLite, check it, and deliver its reminders to a local folder."""
     settings = Settings()
     loaded = load_profile(profile or settings.profile, settings.config_dir)
     queries = bundled_config_dir() / "sql"
@@ -92,6 +128,7 @@ def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, 
     path = folder / DATABASE_NAME
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        fresh_state(folder)
         url, people, disputes = database.write_sqlite(path, *generate(count, as_of, seed))
     except (OSError, SQLAlchemyError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
@@ -100,6 +137,12 @@ def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, 
     evaluation = Evaluation(SqlSource(url, cases_query, disputes_query), loaded, as_of)
     example = _Example()
     write_results(example.watch(evaluation.results()), as_of, lambda: evaluation.data_errors, output)
-    # With --format json, stdout holds the document alone; the way on goes to stderr.
+    # With --format json, stdout holds the document alone; the rest goes to stderr.
+    to_stderr = output == "json"
+    settings = demo_settings(folder, url, queries, loaded.name)
+    report = run_tick(App.from_settings(settings), settings, None, None, None, as_of, digests=True, any_time=True)
+    sink = (folder / OUTBOX_NAME).resolve()
+    click.echo(f"\n{summary(report)}\nThe reminders, digests and operator alerts are in {sink}/: open the .eml "
+               "files in any mail program, the .json files are the Teams cards.", err=to_stderr)
     click.echo(_next_steps(path.resolve(), url, queries, people, disputes, as_of, example.case_ref),
-               err=output == "json")
+               err=to_stderr)

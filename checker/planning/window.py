@@ -4,11 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from rules.calendar import WorkingCalendar
 
 LONDON = ZoneInfo("Europe/London")
+
+
+class Window(Protocol):
+    """When messages to people may go out. Operator alerts ignore it."""
+
+    def contains(self, now: datetime) -> bool: ...
+
+    def next_open(self, now: datetime) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AnyTime:
+    """Always open: for the demo and trying the tool out against a local sink, where nobody is woken."""
+
+    def contains(self, now: datetime) -> bool:
+        return True
+
+    def next_open(self, now: datetime) -> datetime:
+        return now
 
 
 @dataclass(frozen=True, slots=True)

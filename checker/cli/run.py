@@ -1,0 +1,88 @@
+"""``checker run --once``: one full tick (poll, evaluate, plan, deliver), then exit.
+
+The state database is migrated first. Planning commits in one transaction before anything is sent
+(``checker/tick.py``); delivery then sends every due message through the channels chosen in settings
+(``checker/channels.py``). Run twice on unchanged data, the second run plans and sends nothing. Killed
+part-way, the next run resumes from the outbox: nothing planned is lost or sent twice.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from checker.app import App, utc_now
+from checker.channels import ChannelSetupError, build_channels
+from checker.cli.common import (
+    EXIT_CANNOT_RUN,
+    as_of_option,
+    cases_option,
+    disputes_option,
+    profile_option,
+    reports_failures,
+    source_option,
+)
+from checker.planning.window import AnyTime
+from checker.settings import Settings
+from checker.sources.factory import open_source
+from checker.tick import TickReport
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def summary(report: TickReport) -> str:
+    """What one tick did, in a few lines without personal data."""
+    d = report.delivery
+    lines = [
+        f"Tick {report.run_id} as of {report.as_of}: {plural(report.cases_read, 'case')} read"
+        f" ({report.cases_rejected} rejected), {plural(report.findings, 'finding')}"
+        f" ({report.overdue} overdue), {plural(report.data_errors, 'data error')}.",
+        f"Planned {plural(report.planned, 'new notification')} in {plural(report.messages, 'message')}"
+        f" and {plural(report.digests, 'digest')}; {report.closed} obligations closed.",
+        f"Delivered {d.sent}; {d.failed} to retry later; {d.parked} parked; {d.cancelled} cancelled before sending.",
+    ]
+    if report.data_errors:
+        lines.append("The data errors went to the operator; `checker check` lists them with case and field.")
+    if d.parked:
+        lines.append("Parked messages are listed by `checker outbox`; fix the cause, then `checker outbox retry ID`.")
+    return "\n".join(lines)
+
+
+def run_tick(app: App, settings: Settings, cases: Path | None, disputes: Path | None, source: str | None,
+             as_of: date, *, digests: bool | None = None, any_time: bool = False, echo: bool = False) -> TickReport:
+    """One full tick, as ``run --once`` and ``demo`` make it."""
+    window = AnyTime() if any_time else None
+    try:
+        channels = build_channels(settings, echo=echo)
+    except ChannelSetupError as exc:
+        click.echo(f"checker: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    with channels:
+        tick = app.tick(open_source(settings, cases, disputes, source), window)
+        return tick.run_once(as_of, utc_now(), app.delivery(channels, window=window), digests=digests)
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Make one tick and exit (the daemon comes in a later release).")
+@as_of_option
+@profile_option
+@cases_option
+@disputes_option
+@source_option
+@click.option("--digests/--no-digests", default=None,
+              help="Plan the managers' digests now, or not (default: when this week's are due).")
+@reports_failures
+def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disputes: Path | None,
+        source: str | None, digests: bool | None) -> None:
+    """Poll the source, evaluate, plan what to tell whom, and deliver it."""
+    if not once:
+        raise click.UsageError("only `checker run --once` is available in this version: schedule it (cron, a "
+                               "Kubernetes CronJob) each working day until the built-in scheduler lands")
+    settings = Settings()
+    app = App.from_settings(settings, profile)
+    click.echo(summary(run_tick(app, settings, cases, disputes, source, as_of, digests=digests)))
