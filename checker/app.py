@@ -19,7 +19,7 @@ from checker.channels import Channels
 from checker.delivery import Delivery
 from checker.planning.recipients import RoleAddresses, Routing
 from checker.planning.reminders import ChannelOptions, ReminderPlanner
-from checker.planning.window import Window, WorkingWindow
+from checker.planning.window import AnyTime, Window, WorkingWindow
 from checker.profiles import Profile, load_profile
 from checker.rendering import OutboxRenderer
 from checker.settings import Settings
@@ -69,26 +69,28 @@ class App:
         )
 
     @property
-    def window(self) -> WorkingWindow:
+    def window(self) -> Window:
+        if self.settings.delivery.window == "any_time":
+            return AnyTime()
         w = self.profile.delivery_window
         return WorkingWindow(self.profile.calendar, w.start, w.end)
 
-    def tick(self, source: Source, window: Window | None = None) -> Tick:
+    def tick(self, source: Source) -> Tick:
         routing, channels, profile = self.routing, self.channels, self.profile
 
         def planner(as_of: date) -> ReminderPlanner:
             return ReminderPlanner(profile, routing, channels, as_of)
 
-        return Tick(self.engine, profile, source, routing, planner, window or self.window,
+        return Tick(self.engine, profile, source, routing, planner, self.window,
                     digest_weekday=self.settings.delivery.digest_weekday)
 
-    def delivery(self, channels: Channels, *, window: Window | None = None,
-                 clock: Callable[[], datetime] = utc_now) -> Delivery:
+    def delivery(self, channels: Channels, *, clock: Callable[[], datetime] = utc_now) -> Delivery:
         """The delivery pass over this state database, through ``channels``, as one worker."""
         d = self.settings.delivery
         templates = self.settings.resolve(d.templates_dir) if d.templates_dir else None
         render = OutboxRenderer(d.case_url_template, templates, mention_advisers=d.mention_advisers,
                                 contact=self.settings.routing.operator_email)
-        return Delivery(self.engine, channels.notifiers, render, window or self.window, clock, worker_id(),
+        return Delivery(self.engine, channels.notifiers, render, self.window, clock, worker_id(),
                         operator=self.settings.routing.operator_email, max_attempts=d.max_attempts,
-                        retry_delay=timedelta(minutes=d.retry_minutes))
+                        retry_delay=timedelta(minutes=d.retry_minutes),
+                        claim_lease=timedelta(seconds=d.claim_lease_seconds))

@@ -58,11 +58,12 @@ class Delivery:
     operator: str | None = None
     max_attempts: int = 5
     retry_delay: timedelta = timedelta(minutes=15)
+    claim_lease: timedelta = box.LEASE
     counts: DeliveryCounts = field(default_factory=DeliveryCounts)
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> DeliveryCounts:
         """Send every message that is due now; return what happened."""
-        box.reclaim_stale(self.engine, self.clock())
+        box.reclaim_stale(self.engine, self.clock(), self.claim_lease)
         tried: set[int] = set()
         while not should_stop():
             now = self.clock()

@@ -62,6 +62,12 @@ class DeliverySettings(_Section):
     sink_dir: Path = Path("checker-outbox")
     max_attempts: int = Field(default=5, ge=1, le=50)
     retry_minutes: int = Field(default=15, ge=1)
+    # "working_hours": reminders and digests go out only inside the profile's delivery window.
+    # "any_time": at once, for trying the tool out against the sink; never for real channels.
+    window: Literal["working_hours", "any_time"] = "working_hours"
+    # A message claimed longer ago than this by a sender that has not finished is taken to be abandoned
+    # (its process died) and is resumed from its checkpoint. Longer than any one send can take.
+    claim_lease_seconds: int = Field(default=600, ge=1)
     case_url_template: str = "https://case-management.invalid/people/{case_ref}"
     mention_advisers: bool = False
     templates_dir: Path | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -11,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from support.caseload import DISPUTE_COLUMNS, custody_case, write_csv
 
 from checker.app import App
 from checker.settings import RoutingSettings, Settings
@@ -20,29 +20,6 @@ from checker.state.schema import instance_event, notification, obligation_instan
 
 MONDAY = date(2026, 11, 23)
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-COLUMNS = ["case_ref", "given_name", "family_name", "date_of_birth", "looked_after_since", "adviser_email",
-           "manager_email", "team", "housing_register_joined_on", "housing_register_renewed_on",
-           "pathway_plan_reviewed_on", "in_custody", "custody_started_on", "release_date",
-           "release_review_invited_on", "leaving_care_category"]
-
-
-def custody_case(ref: str, release: str, adviser: str = "pa.one@example.org", **extra: str) -> dict[str, str]:
-    """Someone in custody whose only open obligation is the pre-release review (000 §14)."""
-    return {"case_ref": ref, "given_name": "Sam", "family_name": "Khan", "date_of_birth": "2006-03-01",
-            "looked_after_since": "", "adviser_email": adviser, "manager_email": "tm.north@example.org",
-            "team": "North", "in_custody": "yes", "custody_started_on": "2026-01-05", "release_date": release,
-            **extra}
-
-
-def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] = COLUMNS) -> Path:
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: row.get(c, "") for c in columns})
-    return path
-
-
 @pytest.fixture
 def app(tmp_path: Path) -> App:
     settings = Settings(
@@ -58,8 +35,7 @@ def plan(app: App, tmp_path: Path, rows: list[dict[str, str]], as_of: date = MON
     cases = write_csv(tmp_path / "cases.csv", rows)
     dispute_file = None
     if disputes is not None:
-        dispute_file = write_csv(tmp_path / "disputes.csv", disputes,
-                                 ["dispute_ref", "case_ref", "stage", "stage_started_on", "resolved_on"])
+        dispute_file = write_csv(tmp_path / "disputes.csv", disputes, DISPUTE_COLUMNS)
     return app.tick(CsvSource(cases, dispute_file)).plan(as_of, now, **kw)
 
 

@@ -89,7 +89,7 @@ def demo_settings(folder: Path, url: str, queries: Path, profile: str) -> Settin
                                                 disputes_query=queries / "demo_disputes.sql")},
         default_source=SOURCE_NAME,
         state_url=f"sqlite:///{(folder / STATE_NAME).resolve()}",
-        delivery=DeliverySettings(email="sink", teams_activity="sink", teams_channel="sink",
+        delivery=DeliverySettings(email="sink", teams_activity="sink", teams_channel="sink", window="any_time",
                                   sink_dir=(folder / OUTBOX_NAME).resolve()),
         teams=TeamsSettings(team_channels={team.name: f"teams-{team.name.lower()}" for team in TEAMS}),
         routing=RoutingSettings(operator_email="checker-operator@example.org",
@@ -140,7 +140,7 @@ def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, 
     # With --format json, stdout holds the document alone; the rest goes to stderr.
     to_stderr = output == "json"
     settings = demo_settings(folder, url, queries, loaded.name)
-    report = run_tick(App.from_settings(settings), settings, None, None, None, as_of, digests=True, any_time=True)
+    report = run_tick(App.from_settings(settings), settings, None, None, None, as_of, digests=True)
     sink = (folder / OUTBOX_NAME).resolve()
     click.echo(f"\n{summary(report)}\nThe reminders, digests and operator alerts are in {sink}/: open the .eml "
                "files in any mail program, the .json files are the Teams cards.", err=to_stderr)

@@ -25,7 +25,6 @@ from checker.cli.common import (
     reports_failures,
     source_option,
 )
-from checker.planning.window import AnyTime
 from checker.settings import Settings
 from checker.sources.factory import open_source
 from checker.tick import TickReport
@@ -54,17 +53,16 @@ def summary(report: TickReport) -> str:
 
 
 def run_tick(app: App, settings: Settings, cases: Path | None, disputes: Path | None, source: str | None,
-             as_of: date, *, digests: bool | None = None, any_time: bool = False, echo: bool = False) -> TickReport:
+             as_of: date, *, digests: bool | None = None, echo: bool = False) -> TickReport:
     """One full tick, as ``run --once`` and ``demo`` make it."""
-    window = AnyTime() if any_time else None
     try:
         channels = build_channels(settings, echo=echo)
     except ChannelSetupError as exc:
         click.echo(f"checker: {exc}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     with channels:
-        tick = app.tick(open_source(settings, cases, disputes, source), window)
-        return tick.run_once(as_of, utc_now(), app.delivery(channels, window=window), digests=digests)
+        tick = app.tick(open_source(settings, cases, disputes, source))
+        return tick.run_once(as_of, utc_now(), app.delivery(channels), digests=digests)
 
 
 @click.command()

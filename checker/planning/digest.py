@@ -67,7 +67,7 @@ def digest_payload(connection: Connection, profile: Profile, manager: str | None
 
 def plan_digests(connection: Connection, profile: Profile, routing: Routing, as_of: date, now: datetime,
                  send_from: datetime, run_id: int | None) -> int:
-    """Add this week's digest for every manager with open obligations; return how many are new."""
+    """Add this week's digest for every manager with something to report; return how many are new."""
     teams_of: dict[str | None, set[str]] = {}
     for row in reports.digest_recipients(connection):
         teams_of.setdefault(row.manager_email, set()).update([row.team] if row.team else [])
@@ -77,6 +77,8 @@ def plan_digests(connection: Connection, profile: Profile, routing: Routing, as_
         recipient, _note = routing.address(Role.MANAGER, None, manager, team)
         since = reports.last_digest_sent(connection, recipient) or (now - timedelta(days=7))
         payload = digest_payload(connection, profile, manager, recipient, sorted(teams), as_of, since)
+        if not (payload["overdue_by_adviser"] or payload["became_overdue"] or payload["completed"]):
+            continue  # nothing to say: no empty digest (a later tick this week sends one if that changes)
         key = f"digest:{week_key(as_of)}:{recipient}:{manager or '-'}"
         if add_message(connection, key=key, kind="digest", recipient=recipient, channel="email",
                        payload=payload, now=now, send_from=send_from, run_id=run_id):

@@ -1,0 +1,128 @@
+"""``checker run --once`` as an operator runs it: the installed command, settings from the environment.
+
+Against real local servers: aiosmtpd for SMTP, the local identity platform + Graph server (real msal in
+the child process). The kill test is the crash-safety promise of the outbox: kill -9 the process while
+a message is being sent, run again, and every planned message has arrived exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+from servers.graph import CLIENT_ID, CLIENT_SECRET, SEND_MESSAGE, SENDER, TENANT, GraphTestServer
+from servers.smtp import SmtpTestServer
+from sqlalchemy import create_engine, select
+from support.caseload import custody_case, write_csv
+
+from checker.state.schema import outbox
+
+CHECKER = Path(sys.executable).parent / "checker"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - the test server's, nothing real
+SOON = "2027-03-10"  # a release whose pre-release review is due within the 20-day lead time of 2026-11-23
+AS_OF = "2026-11-23"
+
+pytest_plugins = ["servers.graph_fixtures"]
+
+
+def clean_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of a fresh shell: no CHECKER_ settings but these, no settings file, state in tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_")}
+    env |= {"CHECKER_SETTINGS_FILE": str(tmp_path / "none.toml"),
+            "CHECKER_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
+            "CHECKER_DELIVERY__WINDOW": "any_time",
+            "CHECKER_ROUTING__OPERATOR_EMAIL": "ops@example.org"}
+    return env | {f"CHECKER_{name.upper()}": value for name, value in settings.items()}
+
+
+def run_once(env: dict[str, str], cases: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CHECKER), "run", "--once", "--as-of", AS_OF, "--cases", str(cases), *extra],
+                          env=env, cwd=cases.parent, capture_output=True, text=True, timeout=120, check=False)
+
+
+def outbox_rows(tmp_path: Path) -> list[tuple[str, str]]:
+    engine = create_engine(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    try:
+        with engine.connect() as connection:
+            return [(r.key, r.state) for r in connection.execute(select(outbox.c.key, outbox.c.state))]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpTestServer]:
+    with SmtpTestServer(trustme.CA(), password=PASSWORD) as running:
+        yield running
+
+
+def test_run_once_twice_on_unchanged_data_sends_nothing_the_second_time(smtp: SmtpTestServer,
+                                                                       tmp_path: Path) -> None:
+    env = clean_env(tmp_path, delivery__email="smtp", smtp__host=smtp.host, smtp__port=str(smtp.port),
+                    smtp__username="checker", smtp__password=PASSWORD, smtp__sender="checker@council.example",
+                    smtp__ca_file=str(smtp.write_ca(tmp_path)))
+    cases = write_csv(tmp_path / "cases.csv",
+                      [custody_case("C1", SOON), custody_case("C2", SOON, "pa.two@example.org")])
+    first = run_once(env, cases, "--no-digests")
+    assert first.returncode == 0, first.stderr
+    assert "Delivered 2;" in first.stdout
+    assert sorted(m.rcpt_tos[0] for m in smtp.received) == ["pa.one@example.org", "pa.two@example.org"]
+    assert PASSWORD not in first.stdout + first.stderr
+
+    second = run_once(env, cases, "--no-digests")
+    assert second.returncode == 0, second.stderr
+    assert "Planned 0 new notifications in 0 messages" in second.stdout
+    assert "Delivered 0;" in second.stdout
+    assert len(smtp.received) == 2
+
+
+def test_run_without_once_says_what_to_do(tmp_path: Path) -> None:
+    result = subprocess.run([str(CHECKER), "run"], env=clean_env(tmp_path), capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 2
+    assert "checker run --once" in result.stderr
+
+
+@pytest.mark.slow
+def test_killed_during_delivery_then_run_again_every_message_arrives_exactly_once(graph_server: GraphTestServer,
+                                                                                   tmp_path: Path) -> None:
+    env = clean_env(tmp_path, delivery__email="graph", delivery__claim_lease_seconds="1",
+                    graph__tenant_id=TENANT, graph__client_id=CLIENT_ID, graph__client_secret=CLIENT_SECRET,
+                    graph__sender=SENDER, graph__authority_host=graph_server.authority_host,
+                    graph__graph_url=graph_server.graph_url, graph__ca_file=str(graph_server.write_ca(tmp_path)),
+                    graph__timeout="60")
+    advisers = [f"pa.{n}@example.org" for n in range(6)]
+    cases = write_csv(tmp_path / "cases.csv", [custody_case(f"C{n}", SOON, a) for n, a in enumerate(advisers)])
+    graph_server.normal(SEND_MESSAGE, times=2)
+    graph_server.slow(SEND_MESSAGE, 8.0, act=True)  # the third is sent, and its answer never reaches the process
+
+    process = subprocess.Popen([str(CHECKER), "run", "--once", "--as-of", AS_OF, "--cases", str(cases),
+                                "--no-digests"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while graph_server.calls(SEND_MESSAGE) < 3:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the third send never started"
+        time.sleep(0.05)
+    time.sleep(0.2)  # the third send is done on the server; its answer is still on its way
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert len(graph_server.sent) == 3
+    states = sorted(state for _key, state in outbox_rows(tmp_path))
+    assert states == ["pending"] * 3 + ["sending"] + ["sent"] * 2
+
+    time.sleep(1.5)  # past the claim lease: the dead process's claim is abandoned
+    again = run_once(env, cases, "--no-digests")
+    assert again.returncode == 0, again.stderr
+    rows = outbox_rows(tmp_path)
+    assert {state for _key, state in rows} == {"sent"}
+    assert len(rows) == 6
+    for key, _state in rows:
+        assert len(graph_server.sent_with_key(key)) == 1, key
+    assert sorted(to for mail in graph_server.sent for to in mail.to) == sorted(advisers)
