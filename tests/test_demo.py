@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from datetime import date
+from email import message_from_bytes, policy
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -230,3 +231,47 @@ def test_demo_cannot_write_into_a_file(tmp_path: Path) -> None:
     result = invoke("demo", "--dir", str(blocker / "inside"), "--cases", "10", "--as-of", AS_OF.isoformat())
     assert result.exit_code == 2
     assert "cannot write the demo database" in result.stderr
+
+
+# --- What the demo delivers to the local sink -----------------------------------------------------
+
+def demo_names(folder: Path) -> set[str]:
+    with closing(sqlite3.connect(folder / "demo.sqlite")) as db:
+        return {f"{g} {f}" for g, f in db.execute("SELECT given_name, family_name FROM young_person")
+                if g and f}
+
+
+def test_demo_delivers_reminders_digests_and_team_cards_to_the_sink(demo_run: tuple[Result, Path]) -> None:
+    result, folder = demo_run
+    sink = folder / "outbox"
+    assert f"{sink.resolve()}/" in result.stderr
+    delivered = re.search(r"Delivered (\d+);", result.stderr)
+    assert delivered is not None
+    emails, cards = sorted(sink.glob("*.eml")), sorted(sink.glob("*.json"))
+    assert len(emails) + len(cards) == int(delivered.group(1)) > 0
+    parsed = [message_from_bytes(path.read_bytes(), policy=policy.default) for path in emails]
+    subjects = [(str(m["To"]), str(m["Subject"])) for m in parsed]
+    assert any(to.startswith("pa.") for to, _ in subjects), "reminders to personal advisers"
+    assert any(to.startswith("tm.") and "Weekly overdue digest" in s for to, s in subjects), "digests"
+    assert any("could not be checked" in s for _, s in subjects), "the operator's data-error alert"
+    assert cards, "Teams channel cards"
+    names = demo_names(folder)
+    for card in cards:  # channel cards carry initials and case references, never names
+        text = card.read_text(encoding="utf-8")
+        assert json.loads(text)["type"] == "message"
+        assert not [n for n in names if n in text], card.name
+    for message in parsed:  # subjects never carry names, and only the adviser's own email may
+        assert not [n for n in names if n in str(message["Subject"])]
+        if not str(message["To"]).startswith("pa."):
+            body = message.get_body(("plain",)).get_content()
+            assert not [n for n in names if n in body], message["To"]
+
+
+def test_running_the_demo_again_starts_the_state_and_the_sink_afresh(tmp_path: Path) -> None:
+    for _ in range(2):
+        result = invoke("demo", "--dir", str(tmp_path), "--cases", "40", "--as-of", AS_OF.isoformat())
+        assert result.exit_code == 0, result.output
+        assert "Tick 1 " in result.stdout  # a fresh state database each time
+    delivered = re.search(r"Delivered (\d+);", result.stdout)
+    assert delivered is not None
+    assert len(list((tmp_path / "outbox").iterdir())) == int(delivered.group(1))
