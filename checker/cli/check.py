@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from itertools import chain
 from pathlib import Path
 
 import click
-from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
     as_of_option,
     cases_option,
     disputes_option,
+    format_option,
     profile_option,
     reports_failures,
     source_option,
+    suppression_line,
+    write_results,
 )
 from checker.engine import Evaluation
 from checker.explain import explain_case
 from checker.profiles import load_profile
-from checker.report import write_json, write_table
 from checker.settings import Settings
 from checker.sources.factory import open_source
+from checker.state import suppressions
+from checker.state.database import open_existing
 
 
 @click.command()
@@ -33,8 +36,7 @@ from checker.sources.factory import open_source
 @cases_option
 @disputes_option
 @source_option
-@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
-              help="table: grouped by adviser, overdue first; json: the document of obligations.md §5.")
+@format_option
 @click.option("--show-met", is_flag=True, help="In the table, list met obligations too.")
 @reports_failures
 def check(as_of: date, profile: str | None, cases: Path | None, disputes: Path | None,
@@ -43,15 +45,7 @@ def check(as_of: date, profile: str | None, cases: Path | None, disputes: Path |
     settings = Settings()
     loaded = load_profile(profile or settings.profile, settings.config_dir)
     evaluation = Evaluation(open_source(settings, cases, disputes, source), loaded, as_of)
-    if output == "json":
-        results = evaluation.results()
-        first = next(results, None)  # opens the source: a failure here prints no half document
-        rest = chain([first], results) if first is not None else iter(())
-        findings = (f for result in rest for f in result.findings)
-        write_json(sys.stdout, as_of, findings, lambda: evaluation.data_errors)
-    else:
-        rows = ((r.case.adviser_email, r.findings) for r in evaluation.results())
-        write_table(Console(), as_of, rows, lambda: evaluation.data_errors, show_met=show_met)
+    write_results(evaluation.results(), as_of, lambda: evaluation.data_errors, output, show_met=show_met)
 
 
 @click.command()
@@ -71,3 +65,23 @@ def explain(case_ref: str, as_of: date, profile: str | None, cases: Path | None,
     click.echo(text)
     if not found:
         sys.exit(EXIT_CANNOT_RUN)
+    for line in suppression_lines(settings, case_ref.strip(), as_of):
+        click.echo(line)
+
+
+def suppression_lines(settings: Settings, case_ref: str, as_of: date) -> list[str]:
+    """Snoozes and waivers recorded for the case in the state database, if there is one yet."""
+    try:
+        engine = open_existing(settings.state_url.get_secret_value())
+    except SQLAlchemyError as exc:
+        return [f"(snoozes and waivers not shown: the state database cannot be read: {exc.__class__.__name__})"]
+    if engine is None:
+        return []
+    try:
+        recorded = suppressions.for_case(engine, case_ref)
+    finally:
+        engine.dispose()
+    if not recorded:
+        return []
+    lines = ["", "Snoozes and waivers"]
+    return [*lines, *(suppression_line(s, as_of) for s in recorded)]

@@ -19,6 +19,7 @@ from checker.engine import CaseResult
 from checker.profiles import ProfileError
 from checker.report import write_json, write_table
 from checker.sources import SourceError
+from checker.state.suppressions import Suppression
 from rules.records import DataError
 
 LONDON = ZoneInfo("Europe/London")
@@ -77,6 +78,13 @@ def write_results(results: Iterator[CaseResult], as_of: date, data_errors: Calla
     else:
         rows = ((r.case.adviser_email, r.findings) for r in results)
         write_table(Console(), as_of, rows, data_errors, show_met=show_met)
+
+
+def suppression_line(s: Suppression, as_of: date) -> str:
+    """One snooze or waiver as ``explain`` and ``history`` show it."""
+    state = "revoked" if s.revoked_at else ("in force" if s.until >= as_of else "expired")
+    return (f"  {s.kind} {s.id} {s.obligation}{' ' + s.ref if s.ref else ''} until {s.until} ({state}), "
+            f"by {s.created_by}: {s.reason}")
 
 
 def settings_problems(exc: ValidationError) -> str:

@@ -10,7 +10,14 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from checker.app import App, utc_now
-from checker.cli.common import EXIT_CANNOT_RUN, as_of_option, profile_option, reports_failures, today_in_london
+from checker.cli.common import (
+    EXIT_CANNOT_RUN,
+    as_of_option,
+    profile_option,
+    reports_failures,
+    suppression_line,
+    today_in_london,
+)
 from checker.settings import Settings
 from checker.state import outbox as box
 from checker.state import reports, suppressions
@@ -122,7 +129,8 @@ def history(case_ref: str, as_of: date) -> None:
     app = _app()
     with app.engine.connect() as connection:
         events, notes = reports.case_history(connection, case_ref)
-    if not events and not notes:
+    recorded = suppressions.for_case(app.engine, case_ref)
+    if not events and not notes and not recorded:
         click.echo(f"No history for {case_ref}.")
         return
     click.echo(f"History of {case_ref}")
@@ -134,7 +142,5 @@ def history(case_ref: str, as_of: date) -> None:
         click.echo(f"  {n.created_at:%Y-%m-%d %H:%M} UTC  {n.obligation}{' ' + n.ref if n.ref else ''} "
                    f"due {n.due_date} {n.stage} -> {n.recipient} ({n.channel}): {n.state}; {when}"
                    f"{'; ' + n.note if n.note else ''}")
-    for s in suppressions.for_case(app.engine, case_ref):
-        state = "revoked" if s.revoked_at else ("in force" if s.until >= as_of else "expired")
-        click.echo(f"  {s.kind} {s.id} {s.obligation}{' ' + s.ref if s.ref else ''} until {s.until} by "
-                   f"{s.created_by}: {s.reason} ({state})")
+    for s in recorded:
+        click.echo(suppression_line(s, as_of))

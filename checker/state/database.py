@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, Insert, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -31,6 +32,22 @@ def open_database(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def open_existing(url: str) -> Engine | None:
+    """The state database if it exists and has been migrated, else ``None``; never creates anything."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and (not parsed.database or not Path(parsed.database).is_file()):
+        return None
+    engine = open_database(url)
+    try:
+        if current_revision(engine) is None:
+            engine.dispose()
+            return None
+    except SQLAlchemyError:
+        engine.dispose()
+        raise
+    return engine
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
