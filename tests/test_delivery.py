@@ -6,6 +6,7 @@ What arrives is counted at the server, by the Message-ID each outbox row's key g
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -15,18 +16,22 @@ from typing import Any
 
 import pytest
 import trustme
+from servers.graph import CLIENT_ID, CLIENT_SECRET, SENDER, TENANT, GraphTestServer
 from servers.smtp import SmtpTestServer
+from servers.webhook import WebhookReceiver
 from sqlalchemy import select, update
 from support.caseload import custody_case, write_csv
 
 from checker.app import App
 from checker.channels import ChannelSetupError, build_channels, builders
 from checker.delivery import DeliveryCounts
-from checker.settings import DeliverySettings, GraphSettings, RoutingSettings, Settings, SmtpSettings
+from checker.settings import DeliverySettings, GraphSettings, RoutingSettings, Settings, SmtpSettings, TeamsSettings
 from checker.sources import CsvSource
 from checker.state.schema import outbox
 from checker.tick import TickReport
 from notifiers.registry import TRANSPORTS
+
+pytest_plugins = ["servers.graph_fixtures"]
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - the test server's, nothing real
 MONDAY = date(2026, 11, 23)
@@ -255,3 +260,35 @@ def test_a_channel_that_cannot_be_set_up_says_which_setting(tmp_path: Path) -> N
     with pytest.raises(ChannelSetupError, match=r"email channel \(graph_mail\).*\[graph\].*tenant_id") as caught:
         build_channels(settings)
     assert "s3cret-value" not in str(caught.value)
+
+
+def test_every_channel_through_its_real_server(graph_server: GraphTestServer, tmp_path: Path) -> None:
+    """Graph mail, the adviser's Teams activity feed and the team's Workflows channel, as settings choose."""
+    with WebhookReceiver() as webhook:
+        settings = Settings(
+            state_url=f"sqlite:///{tmp_path / 'state.sqlite'}",
+            delivery=DeliverySettings(email="graph", teams_activity="graph", teams_channel="webhook",
+                                      window="any_time"),
+            graph=GraphSettings(tenant_id=TENANT, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, sender=SENDER,
+                                authority_host=graph_server.authority_host, graph_url=graph_server.graph_url,
+                                ca_file=graph_server.write_ca(tmp_path)),
+            teams=TeamsSettings(webhooks={"north": webhook.url}, team_channels={"North": "north"}),
+            routing=RoutingSettings(operator_email=OPERATOR, senior_manager="sm@example.org",
+                                    head_of_service="hos@example.org"),
+        )
+        adviser = "pa.smith@council.example"  # a user of the tenant, with the Teams app
+        report = tick(settings, tmp_path, [custody_case("C1", "2026-12-10", adviser=adviser)])
+        assert report.delivery.parked == 0
+        assert {r.state for r in rows(settings)} == {"sent"}
+        assert report.delivery.sent == len(rows(settings))
+        for row in rows(settings):
+            if row.channel == "email":
+                assert len(graph_server.sent_with_key(row.key)) == 1
+        assert adviser in [to for mail in graph_server.sent for to in mail.to]
+        assert len(graph_server.feed(adviser)) == 1
+        (card,) = webhook.cards  # the team hears that C1 became overdue: initials and case reference only
+        text = json.dumps(card)
+        assert "C1" in text
+        assert "Sam" not in text
+        assert "Khan" not in text
+        assert len(graph_server.token_requests) == 1  # one msal app and token for both Graph channels
