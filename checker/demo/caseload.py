@@ -143,10 +143,13 @@ class _Story:
         """First joined the register (on time, late or not at all) and the last renewal."""
         rng, as_of = self.rng, self.as_of
         r = rng.random()
-        if r < 0.58:
+        # Most join on time or a little late; a registration still missing years on is rare (a case
+        # a service would already have escalated), so the demo's overdue items look like a real caseload's.
+        never = 0.20 if (as_of - anchor).days < 270 else 0.02
+        if r < 1 - never - 0.22:
             joined: date | None = anchor + timedelta(days=between(rng, 0, 90))
-        elif r < 0.80:
-            joined = anchor + timedelta(days=between(rng, 93, 540))
+        elif r < 1 - never:
+            joined = anchor + timedelta(days=between(rng, 93, 300))
         else:
             joined = None
         if joined is None or joined > as_of:
@@ -155,22 +158,22 @@ class _Story:
         while add_months(joined, 12 * (years + 1)) <= as_of + timedelta(days=20):
             years += 1
         r = rng.random()
-        if years >= 1 and r < 0.65:
+        if years >= 1 and r < 0.78:
             renewed = add_months(joined, 12 * years) - timedelta(days=between(rng, 0, 20))
-        elif years >= 2 and r < 0.85:  # one renewal was missed: overdue now
+        elif years >= 2:  # the latest renewal was missed: overdue now, by less than a year
             renewed = add_months(joined, 12 * (years - 1)) - timedelta(days=between(rng, 0, 20))
-        else:
+        else:  # not due yet, or the first renewal missed
             return joined, None
         return joined, min(renewed, as_of)
 
     def pathway_review(self, anchor: date) -> date | None:
         rng, as_of = self.rng, self.as_of
         r = rng.random()
-        if r < 0.70:
+        if r < 0.72:
             reviewed: date | None = as_of - timedelta(days=between(rng, 0, 178))
-        elif r < 0.90:
+        elif r < 0.92 or (as_of - anchor).days > 240:  # a review missed, overdue by up to about eight months
             reviewed = as_of - timedelta(days=between(rng, 186, 420))
-        else:
+        else:  # the first review not yet done
             reviewed = None
         return reviewed if reviewed is not None and reviewed >= anchor else None
 
