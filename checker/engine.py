@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 from checker.profiles import Profile
@@ -42,23 +43,66 @@ class Assessed:
     outcome: Finding | NotApplicable
 
 
+# A date the calendar can hold but no due date can be counted from (9999-12-31 + 12 months) raises one of
+# these in the date arithmetic; it is a data error for that obligation, never the end of the run.
+UNCOUNTABLE = (ValueError, OverflowError)
+
+
+def uncountable(case: CaseRecord, dispute: DisputeRecord | None, obligation: Obligation[Any]) -> DataError:
+    """The data error for an obligation whose due date falls beyond the last date a calendar holds."""
+    if dispute is not None:
+        field, value = "stage_started_on", dispute.stage_started_on
+        return DataError(case.case_ref, dispute.dispute_ref, field,
+                         f"{field} {value} is too late to count the working days of the stage from; "
+                         f"the dispute cannot be checked until the date is corrected")
+    dated: list[tuple[date, str]] = sorted(
+        (day, name) for name in obligation.columns if isinstance(day := getattr(case, name, None), date))
+    if not dated:  # every kind shipped reads a date column; a profile's own obligation might not
+        return DataError(case.case_ref, None, obligation.id,
+                         f"no due date can be counted for {obligation.id}; check the case's dates")
+    latest, field = dated[-1]
+    return DataError(case.case_ref, None, field,
+                     f"{field} {latest} is too late to count a due date from, so {obligation.id} "
+                     f"cannot be checked until the date is corrected")
+
+
 def findings_for(case: CaseRecord, disputes: Sequence[DisputeRecord], profile: Profile,
-                 as_of: date) -> list[Finding]:
-    """Every finding for one validated case: the engine's inner loop, kept lean."""
+                 as_of: date, errors: list[DataError]) -> list[Finding]:
+    """Every finding for one validated case: the engine's inner loop, kept lean.
+
+    An obligation whose due date cannot be counted is skipped with a data error appended to ``errors``.
+    """
     if not is_under(case.date_of_birth, SCOPE_AGE, as_of):
         return []
     calendar = profile.calendar
     found: list[Finding] = []
     for obligation, kind in profile.case_obligations:
-        outcome = kind.assess(case, obligation, as_of, calendar)
+        try:
+            outcome = kind.assess(case, obligation, as_of, calendar)
+        except UNCOUNTABLE:
+            errors.append(uncountable(case, None, obligation))
+            continue
         if type(outcome) is Finding:
             found.append(outcome)
     for one in disputes:
         for obligation, dispute_kind in profile.dispute_obligations:
-            outcome = dispute_kind.assess(case, one, obligation, as_of, calendar)
+            try:
+                outcome = dispute_kind.assess(case, one, obligation, as_of, calendar)
+            except UNCOUNTABLE:
+                errors.append(uncountable(case, one, obligation))
+                continue
             if type(outcome) is Finding:
                 found.append(outcome)
     return found
+
+
+def _guarded(case: CaseRecord, dispute: DisputeRecord | None, obligation: Obligation[Any],
+             assess: Callable[[], Finding | NotApplicable]) -> Assessed:
+    try:
+        outcome = assess()
+    except UNCOUNTABLE:
+        outcome = NotApplicable(f"cannot be checked: {uncountable(case, dispute, obligation).message}")
+    return Assessed(obligation, dispute, outcome)
 
 
 def assess_case(case: CaseRecord, disputes: Sequence[DisputeRecord], profile: Profile,
@@ -68,12 +112,14 @@ def assess_case(case: CaseRecord, disputes: Sequence[DisputeRecord], profile: Pr
     if not is_under(case.date_of_birth, SCOPE_AGE, as_of):
         out_of_scope = NotApplicable(f"{SCOPE_AGE} or over on {as_of}: out of scope (obligations.md §3)")
         return [Assessed(o, None, out_of_scope) for o in profile.obligations]
-    assessed = [Assessed(o, None, kind.assess(case, o, as_of, calendar)) for o, kind in profile.case_obligations]
+    assessed = [_guarded(case, None, o, partial(kind.assess, case, o, as_of, calendar))
+                for o, kind in profile.case_obligations]
     for obligation, dispute_kind in profile.dispute_obligations:
         if not disputes:
             assessed.append(Assessed(obligation, None, NotApplicable("no dispute is recorded for this case")))
         for one in disputes:
-            assessed.append(Assessed(obligation, one, dispute_kind.assess(case, one, obligation, as_of, calendar)))
+            assess = partial(dispute_kind.assess, case, one, obligation, as_of, calendar)
+            assessed.append(_guarded(case, one, obligation, assess))
     return assessed
 
 
@@ -135,7 +181,7 @@ class Evaluation:
                     rejected.add(str(ref).strip())
                 continue
             own = disputes.pop(case.case_ref, no_disputes)
-            yield CaseResult(case, findings_for(case, own, profile, as_of))
+            yield CaseResult(case, findings_for(case, own, profile, as_of, errors))
         for case_ref, orphans in disputes.items():
             reason = ("was rejected (see its own data error)" if case_ref in rejected
                       else "is not in the cases input")
