@@ -28,10 +28,15 @@ SCOPE_AGE = 25
 
 @dataclass(frozen=True, slots=True)
 class CaseResult:
-    """One valid case and its findings on the as-of date (empty when none apply)."""
+    """One valid case and its findings on the as-of date (empty when none apply).
+
+    ``flagged``: the case, or one of its disputes, had a data error this time, so an obligation may be
+    missing from ``findings`` because of bad data rather than because it no longer applies.
+    """
 
     case: CaseRecord
     findings: list[Finding]
+    flagged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +168,7 @@ class Evaluation:
         source, profile, as_of = self.source, self.profile, self.as_of
         columns = source.case_columns()
         disputes = self._disputes_by_case()
+        bad_disputes = {e.case_ref for e in self.dispute_errors if e.case_ref}
         counted: list[int] = []
         repeated = duplicates(source.case_refs(), counted)
         if self.before_cases is not None:
@@ -173,6 +179,7 @@ class Evaluation:
         no_disputes: list[DisputeRecord] = []
         for row in source.case_rows():
             self.cases_read += 1
+            before = len(errors)
             case = validator.case(row, errors)
             if case is None:
                 self.cases_rejected += 1
@@ -181,7 +188,8 @@ class Evaluation:
                     rejected.add(str(ref).strip())
                 continue
             own = disputes.pop(case.case_ref, no_disputes)
-            yield CaseResult(case, findings_for(case, own, profile, as_of, errors))
+            found = findings_for(case, own, profile, as_of, errors)
+            yield CaseResult(case, found, len(errors) > before or case.case_ref in bad_disputes)
         for case_ref, orphans in disputes.items():
             reason = ("was rejected (see its own data error)" if case_ref in rejected
                       else "is not in the cases input")

@@ -109,8 +109,9 @@ class Tick:
         report.cases_rejected = evaluation.cases_rejected
         report.data_errors = len(evaluation.data_errors)
         plan_data_error_alert(connection, evaluation.data_errors, self.routing.operator, as_of, now, report.run_id)
-        sync.keep(evaluation.rejected_case_refs)
-        report.closed = sync.close_unseen() + sync.closed
+        sync.keep(evaluation.rejected_case_refs)  # bad data must not silence a deadline (see CaseResult.flagged)
+        sync.close_unseen()
+        report.closed = sync.closed  # closed in the batches, and cases gone from the source
         send_from = self.window.next_open(now)
         report.messages = group_into_messages(connection, report.run_id, now, lambda _channel: send_from)
         if digests or (digests is None and as_of.weekday() >= self.digest_weekday):

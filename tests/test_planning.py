@@ -207,9 +207,33 @@ def test_a_case_rejected_for_bad_data_keeps_its_obligations_open(app: App, tmp_p
     assert instance.closed_at is None
 
 
+def test_an_obligation_skipped_for_bad_data_stays_open(app: App, tmp_path: Path) -> None:
+    """In custody with the release date gone from the record: a data error, not a closed obligation."""
+    plan(app, tmp_path, [custody_case("C1", "2027-02-16")], digests=False)
+    report = plan(app, tmp_path, [custody_case("C1", "")], digests=False)
+    assert report.data_errors == 1
+    assert report.closed == 0
+    with app.engine.connect() as connection:
+        instance = connection.execute(select(obligation_instance)).one()
+    assert instance.closed_at is None
+
+
+def test_a_dispute_rejected_for_bad_data_stays_open(app: App, tmp_path: Path) -> None:
+    dispute = {"dispute_ref": "D1", "case_ref": "C1", "stage": "2", "stage_started_on": "2026-11-19"}
+    plan(app, tmp_path, [custody_case("C1", "2027-02-16")], disputes=[dispute], digests=False)
+    report = plan(app, tmp_path, [custody_case("C1", "2027-02-16")], disputes=[dispute | {"stage": "7"}],
+                  digests=False)
+    assert report.data_errors == 1
+    with app.engine.connect() as connection:
+        open_ones = connection.execute(select(obligation_instance.c.obligation)
+                                       .where(obligation_instance.c.closed_at.is_(None))).scalars().all()
+    assert sorted(open_ones) == ["custody-release-review", "dispute-escalation"]
+
+
 def test_a_case_gone_from_the_source_closes_and_cancels(app: App, tmp_path: Path) -> None:
     plan(app, tmp_path, [custody_case("C1", "2027-02-16"), custody_case("C2", "2027-02-16")], digests=False)
-    plan(app, tmp_path, [custody_case("C2", "2027-02-16")], digests=False)
+    report = plan(app, tmp_path, [custody_case("C2", "2027-02-16")], digests=False)
+    assert report.closed == 1
     with app.engine.connect() as connection:
         closed = {r.case_ref: r.closed_at for r in connection.execute(select(obligation_instance))}
     assert closed["C1"] is not None

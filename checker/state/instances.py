@@ -95,6 +95,7 @@ class InstanceSync:
         updates: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         closing: list[int] = []
+        kept: list[int] = []
         for result in batch:
             case = result.case
             known: dict[tuple[str, str], Any] = {(r.obligation, r.ref): r for r in existing.get(case.case_ref, ())}
@@ -110,7 +111,9 @@ class InstanceSync:
                 note = self._changes(row, f, events)
                 updates.append({**values, "_id": row.id, "closed_at": None, "change_note": note})
                 tracked.append(Tracked(row.id, case, f, note))
-            closing.extend(row.id for row in known.values() if row.closed_at is None)
+            unreported = [row.id for row in known.values() if row.closed_at is None]
+            # Bad data must not silence a deadline: what a flagged case did not report stays open as it was.
+            (kept if result.flagged else closing).extend(unreported)
         if new_rows:
             inserted = connection.execute(
                 insert(obligation_instance).returning(obligation_instance.c.id, obligation_instance.c.case_ref,
@@ -128,9 +131,17 @@ class InstanceSync:
                 updates,
             )
         self._close(closing, events)
+        self._touch(kept)
         if events:
             connection.execute(insert(instance_event), events)
         return tracked
+
+    def _touch(self, ids: Sequence[int]) -> None:
+        """Seen this tick, nothing else changed (so ``close_unseen`` leaves them open)."""
+        for start in range(0, len(ids), _IN_CHUNK):
+            self.connection.execute(update(obligation_instance)
+                                    .where(obligation_instance.c.id.in_(list(ids[start:start + _IN_CHUNK])))
+                                    .values(last_seen_run=self.run_id))
 
     def _changes(self, row: Any, f: Finding, events: list[dict[str, Any]]) -> str | None:
         """Record what changed for a known instance and cancel what it made stale; return its change note."""
@@ -161,7 +172,7 @@ class InstanceSync:
         self.closed += len(ids)
 
     def keep(self, case_refs: Iterable[str]) -> None:
-        """Cases rejected for bad data this tick: their instances stay as they were, not closed."""
+        """Cases with bad data this tick: their instances stay as they were, not closed."""
         refs = list(case_refs)
         for start in range(0, len(refs), _IN_CHUNK):
             self.connection.execute(
