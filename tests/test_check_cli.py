@@ -413,11 +413,15 @@ def test_explain_a_rejected_case_shows_why(tmp_path: Path) -> None:
     assert "more than one row" in text
 
 
-def test_explain_an_unknown_case_is_a_clear_error(tmp_path: Path) -> None:
+def test_explain_an_unknown_case_is_a_clear_error_on_stderr(tmp_path: Path) -> None:
     code, text = explain(tmp_path, "ZZ404")
     assert code != 0
     assert "No case ZZ404" in text
     assert "Traceback" not in text
+    cases = write_csv(tmp_path / "one.csv", CASES)
+    result = CliRunner().invoke(main, ["explain", "ZZ404", "--as-of", AS_OF, "--cases", str(cases)])
+    assert "No case ZZ404" in result.stderr
+    assert result.stdout == ""
 
 
 def test_explain_a_date_no_due_date_can_be_counted_from(tmp_path: Path) -> None:

@@ -62,9 +62,10 @@ def explain(case_ref: str, as_of: date, profile: str | None, cases: Path | None,
     settings = Settings()
     loaded = load_profile(profile or settings.profile, settings.config_dir)
     text, found = explain_case(open_source(settings, cases, disputes, source), loaded, as_of, case_ref.strip())
-    click.echo(text)
     if not found:
+        click.echo(f"checker: {text}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
+    click.echo(text)
     for line in suppression_lines(settings, case_ref.strip(), as_of):
         click.echo(line)
 
