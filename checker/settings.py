@@ -117,6 +117,36 @@ class RoutingSettings(_Section):
     teams: dict[str, RoleAddressSettings] = {}
 
 
+class ScheduleSettings(_Section):
+    """When the daemon works (cron expressions, Europe/London; see APScheduler's CronTrigger.from_crontab)."""
+
+    tick: str = "0 7 * * mon-fri"                 # evaluate, plan and deliver each working day
+    retry: str = "*/15 8-17 * * mon-fri"          # deliver what is due again (retries, the window opening)
+    digests: str = "0 8 * * mon"                  # the managers' weekly digests
+    misfire_grace_seconds: int = Field(default=3600, ge=1)  # a run missed by less than this still happens
+    catch_up: bool = True                          # on start-up, make today's tick if it was missed
+
+
+class HealthSettings(_Section):
+    """The daemon's HTTP endpoints: /healthz, /readyz and /metrics."""
+
+    host: str = "0.0.0.0"  # noqa: S104 - inside a container the probe comes from outside it
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    tick_max_age_hours: float = Field(default=30.0, gt=0)  # /readyz fails when the last good tick is older
+
+
+class GuardSettings(_Section):
+    """The source safety guard: a tick whose source looks broken changes nothing and sends nothing."""
+
+    max_drop_percent: float = Field(default=20.0, ge=0, le=100)  # fewer cases than the last good tick by more
+
+
+class LeaderSettings(_Section):
+    """Two or more replicas on one state database: only the holder of the lease ticks and delivers."""
+
+    lease_seconds: int = Field(default=60, ge=5)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CHECKER_",
@@ -135,6 +165,10 @@ class Settings(BaseSettings):
     graph: GraphSettings = GraphSettings()
     teams: TeamsSettings = TeamsSettings()
     routing: RoutingSettings = RoutingSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    health: HealthSettings = HealthSettings()
+    guard: GuardSettings = GuardSettings()
+    leader: LeaderSettings = LeaderSettings()
 
     @classmethod
     def settings_customise_sources(

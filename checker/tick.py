@@ -10,6 +10,7 @@ data inserts nothing new, so it sends nothing new.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -61,6 +62,7 @@ class TickReport:
     messages: int = 0
     digests: int = 0
     closed: int = 0
+    by_obligation: Counter[tuple[str, str]] = field(default_factory=Counter)  # (obligation, status) -> findings
     delivery: DeliveryCounts = field(default_factory=DeliveryCounts)
 
 
@@ -123,6 +125,7 @@ class Tick:
         tracked = sync.apply(batch)
         report.findings += len(tracked)
         report.overdue += sum(1 for t in tracked if t.finding.status is Status.OVERDUE)
+        report.by_obligation.update((t.finding.obligation, t.finding.status.value) for t in tracked)
         active = suppressions.active(connection, (r.case.case_ref for r in batch), as_of)
         items = planner.plan(tracked, active)
         told = insert_planned(self.engine, connection, items, now)
