@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from checker.channels import Channels
 from checker.delivery import Delivery
+from checker.planning.guard import source_guard
 from checker.planning.recipients import RoleAddresses, Routing
 from checker.planning.reminders import ChannelOptions, ReminderPlanner
 from checker.planning.window import AnyTime, Window, WorkingWindow
@@ -75,14 +76,16 @@ class App:
         w = self.profile.delivery_window
         return WorkingWindow(self.profile.calendar, w.start, w.end)
 
-    def tick(self, source: Source) -> Tick:
+    def tick(self, source: Source, *, guarded: bool = True) -> Tick:
+        """A tick over ``source``; ``guarded``: with the source safety guard (``planning/guard.py``)."""
         routing, channels, profile = self.routing, self.channels, self.profile
 
         def planner(as_of: date) -> ReminderPlanner:
             return ReminderPlanner(profile, routing, channels, as_of)
 
+        guard = source_guard(self.settings.guard.max_drop_percent) if guarded else None
         return Tick(self.engine, profile, source, routing, planner, self.window,
-                    digest_weekday=self.settings.delivery.digest_weekday)
+                    digest_weekday=self.settings.delivery.digest_weekday, guard=guard)
 
     def delivery(self, channels: Channels, *, clock: Callable[[], datetime] = utc_now) -> Delivery:
         """The delivery pass over this state database, through ``channels``, as one worker."""

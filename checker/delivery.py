@@ -61,13 +61,17 @@ class Delivery:
     claim_lease: timedelta = box.LEASE
     counts: DeliveryCounts = field(default_factory=DeliveryCounts)
 
-    def run(self, should_stop: Callable[[], bool] = lambda: False) -> DeliveryCounts:
-        """Send every message that is due now; return what happened."""
+    def run(self, should_stop: Callable[[], bool] = lambda: False, *, operator_only: bool = False) -> DeliveryCounts:
+        """Send every message that is due now (only operator alerts, with ``operator_only``); say what happened.
+
+        ``should_stop`` is asked before each message: a shutdown or a lost leadership ends the pass
+        between two messages, never in the middle of one.
+        """
         box.reclaim_stale(self.engine, self.clock(), self.claim_lease)
         tried: set[int] = set()
         while not should_stop():
             now = self.clock()
-            kinds = None if self.window.contains(now) else ("operator",)
+            kinds = None if self.window.contains(now) and not operator_only else ("operator",)
             due = [i for i in box.due_messages(self.engine, now, kinds) if i not in tried]
             if not due:
                 break
@@ -75,14 +79,15 @@ class Delivery:
                 if should_stop():
                     break
                 tried.add(message_id)
-                self._one(message_id)
+                self._one(message_id, kinds)
             self._alert_operator()
         return self.counts
 
-    def _one(self, message_id: int) -> None:
+    def _one(self, message_id: int, kinds: tuple[str, ...] | None) -> None:
         now = self.clock()
-        operator_only = not self.window.contains(now)
-        message = box.claim(self.engine, message_id, self.worker, now, kinds=("operator",) if operator_only else None)
+        if not self.window.contains(now):
+            kinds = ("operator",)
+        message = box.claim(self.engine, message_id, self.worker, now, kinds=kinds)
         if message is None:
             return
         if message.rendered is not None:

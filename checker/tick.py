@@ -31,6 +31,7 @@ from checker.sources.base import Source
 from checker.state import suppressions
 from checker.state.instances import InstanceSync
 from checker.state.notifications import group_into_messages, insert_planned
+from checker.state.outbox import add_message
 from checker.state.runs import finish_run, start_run
 from checker.state.schema import obligation_instance
 from rules.records import Status
@@ -79,9 +80,13 @@ class Tick:
     digest_weekday: int = 0
     guard: Callable[[Connection, int], None] | None = None
 
-    def plan(self, as_of: date, now: datetime, *, digests: bool | None = None) -> TickReport:
-        """Evaluate and plan in one transaction; ``digests=None`` plans them when this week's are due."""
-        run_id = start_run(self.engine, kind="tick", as_of=as_of, profile=self.profile.name,
+    def plan(self, as_of: date, now: datetime, *, digests: bool | None = None, kind: str = "tick") -> TickReport:
+        """Evaluate and plan in one transaction; ``digests=None`` plans them when this week's are due.
+
+        A tick that fails or is aborted changes nothing; the operator is told (an alert planned in its own
+        transaction) and the exception goes on to the caller.
+        """
+        run_id = start_run(self.engine, kind=kind, as_of=as_of, profile=self.profile.name,
                            source=self.source.description, now=now)
         report = TickReport(run_id, as_of)
         try:
@@ -92,11 +97,25 @@ class Tick:
                            data_errors=report.data_errors, planned=report.planned)
         except TickAbortedError as exc:
             finish_run(self.engine, run_id, outcome="aborted", now=now, error=str(exc))
+            self._alert(run_id, as_of, now, "checker: the check was stopped before it changed anything", str(exc))
             raise
         except Exception as exc:
-            finish_run(self.engine, run_id, outcome="failed", now=now, error=f"{exc.__class__.__name__}: {exc}")
+            error = f"{exc.__class__.__name__}: {exc}"
+            finish_run(self.engine, run_id, outcome="failed", now=now, error=error)
+            self._alert(run_id, as_of, now, "checker: the check failed; nothing was changed or sent", error)
             raise
         return report
+
+    def _alert(self, run_id: int, as_of: date, now: datetime, subject: str, reason: str) -> None:
+        """Tell the operator why a tick changed nothing (sent at once, whatever the window)."""
+        with self.engine.begin() as connection:
+            add_message(connection, key=f"operator:run:{run_id}", kind="operator", recipient=self.routing.operator,
+                        channel="email", now=now, send_from=now, run_id=run_id,
+                        payload={"subject": subject, "as_of": as_of.isoformat(),
+                                 "lines": [f"Run {run_id} (as of {as_of}, source: {self.source.description}):",
+                                           reason[:2000], "",
+                                           "Reminders already planned stay in the outbox; nothing new was planned. "
+                                           "`checker outbox --all` shows them; the next tick tries again."]})
 
     def _plan(self, connection: Connection, report: TickReport, as_of: date, now: datetime,
               digests: bool | None) -> None:
@@ -136,8 +155,13 @@ class Tick:
             connection.execute(update(obligation_instance).where(obligation_instance.c.id.in_(noted))
                                .values(change_note=None))
 
-    def run_once(self, as_of: date, now: datetime, delivery: Delivery, *, digests: bool | None = None) -> TickReport:
-        """One full tick: plan, then deliver what is due."""
-        report = self.plan(as_of, now, digests=digests)
-        report.delivery = delivery.run()
+    def run_once(self, as_of: date, now: datetime, delivery: Delivery, *, digests: bool | None = None,
+                 kind: str = "tick", should_stop: Callable[[], bool] = lambda: False) -> TickReport:
+        """One full tick: plan, then deliver what is due. A failed tick delivers only the operator's alerts."""
+        try:
+            report = self.plan(as_of, now, digests=digests, kind=kind)
+        except Exception:
+            delivery.run(should_stop, operator_only=True)
+            raise
+        report.delivery = delivery.run(should_stop)
         return report

@@ -17,6 +17,7 @@ from checker.settings import RoutingSettings, Settings
 from checker.sources import CsvSource, SourceError
 from checker.state import suppressions
 from checker.state.schema import instance_event, notification, obligation_instance, outbox, run
+from checker.tick import TickAbortedError
 
 MONDAY = date(2026, 11, 23)
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -194,9 +195,48 @@ def test_a_source_failing_part_way_changes_nothing(app: App, tmp_path: Path) -> 
         app.tick(FailingSource(cases)).plan(MONDAY, MONDAY_NOON, digests=True)
     with app.engine.connect() as connection:
         assert connection.execute(select(obligation_instance)).all() == []
-        assert connection.execute(select(outbox)).all() == []
+        (alert,) = connection.execute(select(outbox)).all()  # only the operator hears of it
         outcomes = [r.outcome for r in connection.execute(select(run))]
     assert outcomes == ["failed"]
+    assert (alert.kind, alert.recipient) == ("operator", "ops@example.org")
+    assert "the connection dropped part-way" in json.loads(alert.payload)["lines"][1]
+
+
+def _ten_cases() -> list[dict[str, str]]:
+    return [custody_case(f"C{i}", "2027-02-16") for i in range(10)]
+
+
+def test_a_source_with_far_fewer_cases_than_the_last_good_tick_changes_nothing(app: App, tmp_path: Path) -> None:
+    plan(app, tmp_path, _ten_cases(), digests=False)
+    with pytest.raises(TickAbortedError, match=r"returned 7 cases, 30% fewer than the 10"):
+        plan(app, tmp_path, _ten_cases()[:7], digests=False)
+    with app.engine.connect() as connection:
+        open_instances = connection.execute(select(obligation_instance)
+                                            .where(obligation_instance.c.closed_at.is_(None))).all()
+        alerts = connection.execute(select(outbox).where(outbox.c.kind == "operator")).all()
+        outcomes = [r.outcome for r in connection.execute(select(run).order_by(run.c.id))]
+    assert len(open_instances) == 10  # the three missing cases were not taken as gone
+    assert outcomes == ["ok", "aborted"]
+    assert len(alerts) == 1
+    assert "30% fewer" in json.loads(alerts[0].payload)["lines"][1]
+
+
+def test_a_drop_within_the_limit_goes_ahead(app: App, tmp_path: Path) -> None:
+    plan(app, tmp_path, _ten_cases(), digests=False)
+    report = plan(app, tmp_path, _ten_cases()[:8], digests=False)  # 20% is the limit, not over it
+    assert report.closed == 2
+
+
+def test_an_accepted_drop_goes_ahead(app: App, tmp_path: Path) -> None:
+    plan(app, tmp_path, _ten_cases(), digests=False)
+    cases = write_csv(tmp_path / "cases.csv", _ten_cases()[:3])
+    report = app.tick(CsvSource(cases, None), guarded=False).plan(MONDAY, MONDAY_NOON, digests=False)
+    assert report.closed == 7
+
+
+def test_a_source_with_no_cases_at_all_changes_nothing(app: App, tmp_path: Path) -> None:
+    with pytest.raises(TickAbortedError, match="no cases at all"):
+        plan(app, tmp_path, [], digests=False)
 
 
 def test_a_case_rejected_for_bad_data_keeps_its_obligations_open(app: App, tmp_path: Path) -> None:
@@ -231,14 +271,14 @@ def test_a_dispute_rejected_for_bad_data_stays_open(app: App, tmp_path: Path) ->
 
 
 def test_a_case_gone_from_the_source_closes_and_cancels(app: App, tmp_path: Path) -> None:
-    plan(app, tmp_path, [custody_case("C1", "2027-02-16"), custody_case("C2", "2027-02-16")], digests=False)
-    report = plan(app, tmp_path, [custody_case("C2", "2027-02-16")], digests=False)
+    plan(app, tmp_path, _ten_cases(), digests=False)
+    report = plan(app, tmp_path, _ten_cases()[1:], digests=False)  # C0 gone: a 10% drop, within the guard's limit
     assert report.closed == 1
     with app.engine.connect() as connection:
         closed = {r.case_ref: r.closed_at for r in connection.execute(select(obligation_instance))}
-    assert closed["C1"] is not None
-    assert closed["C2"] is None
-    assert {i.state for i in items(app, case_ref="C1")} == {"cancelled"}
+    assert closed["C0"] is not None
+    assert closed["C1"] is None
+    assert {i.state for i in items(app, case_ref="C0")} == {"cancelled"}
 
 
 def test_weekly_digest_is_planned_once_per_manager_per_week(app: App, tmp_path: Path) -> None:

@@ -126,3 +126,26 @@ def test_killed_during_delivery_then_run_again_every_message_arrives_exactly_onc
     for key, _state in rows:
         assert len(graph_server.sent_with_key(key)) == 1, key
     assert sorted(to for mail in graph_server.sent for to in mail.to) == sorted(advisers)
+
+
+def test_a_source_that_shrank_stops_the_tick_and_only_the_operator_hears(smtp: SmtpTestServer,
+                                                                         tmp_path: Path) -> None:
+    env = clean_env(tmp_path, delivery__email="smtp", smtp__host=smtp.host, smtp__port=str(smtp.port),
+                    smtp__username="checker", smtp__password=PASSWORD, smtp__sender="checker@council.example",
+                    smtp__ca_file=str(smtp.write_ca(tmp_path)))
+    everyone = [custody_case(f"C{n}", SOON, f"pa.{n}@example.org") for n in range(5)]
+    cases = write_csv(tmp_path / "cases.csv", everyone)
+    assert run_once(env, cases, "--no-digests").returncode == 0
+    assert len(smtp.received) == 5
+
+    write_csv(cases, [*everyone[:2], custody_case("C9", SOON, "pa.9@example.org")])  # a half-written extract
+    stopped = run_once(env, cases, "--no-digests")
+    assert stopped.returncode == 1
+    assert "returned 3 cases, 40% fewer than the 5" in stopped.stderr
+    (alert,) = smtp.received[5:]  # nothing for pa.9: only the operator's alert
+    assert alert.rcpt_tos == ("ops@example.org",)
+    assert "stopped before it changed anything" in alert.message["Subject"]
+
+    accepted = run_once(env, cases, "--no-digests", "--accept-drop")
+    assert accepted.returncode == 0, accepted.stderr
+    assert [m.rcpt_tos for m in smtp.received[6:]] == [("pa.9@example.org",)]

@@ -27,7 +27,9 @@ from checker.cli.common import (
 )
 from checker.settings import Settings
 from checker.sources.factory import open_source
-from checker.tick import TickReport
+from checker.tick import TickAbortedError, TickReport
+
+EXIT_ABORTED = 1
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -53,16 +55,20 @@ def summary(report: TickReport) -> str:
 
 
 def run_tick(app: App, settings: Settings, cases: Path | None, disputes: Path | None, source: str | None,
-             as_of: date, *, digests: bool | None = None, echo: bool = False) -> TickReport:
-    """One full tick, as ``run --once`` and ``demo`` make it."""
+             as_of: date, *, digests: bool | None = None, echo: bool = False, guarded: bool = True) -> TickReport:
+    """One full tick, as ``run --once`` and ``demo`` make it. A tick the guard stopped exits 1."""
     try:
         channels = build_channels(settings, echo=echo)
     except ChannelSetupError as exc:
         click.echo(f"checker: {exc}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     with channels:
-        tick = app.tick(open_source(settings, cases, disputes, source))
-        return tick.run_once(as_of, utc_now(), app.delivery(channels), digests=digests)
+        tick = app.tick(open_source(settings, cases, disputes, source), guarded=guarded)
+        try:
+            return tick.run_once(as_of, utc_now(), app.delivery(channels), digests=digests)
+        except TickAbortedError as exc:
+            click.echo(f"checker: {exc}. The operator was told.", err=True)
+            sys.exit(EXIT_ABORTED)
 
 
 @click.command()
@@ -74,13 +80,16 @@ def run_tick(app: App, settings: Settings, cases: Path | None, disputes: Path | 
 @source_option
 @click.option("--digests/--no-digests", default=None,
               help="Plan the managers' digests now, or not (default: when this week's are due).")
+@click.option("--accept-drop", is_flag=True,
+              help="Go on although the source has far fewer cases than the last good tick (the drop is real).")
 @reports_failures
 def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disputes: Path | None,
-        source: str | None, digests: bool | None) -> None:
+        source: str | None, digests: bool | None, accept_drop: bool) -> None:
     """Poll the source, evaluate, plan what to tell whom, and deliver it."""
     if not once:
         raise click.UsageError("only `checker run --once` is available in this version: schedule it (cron, a "
                                "Kubernetes CronJob) each working day until the built-in scheduler lands")
     settings = Settings()
     app = App.from_settings(settings, profile)
-    click.echo(summary(run_tick(app, settings, cases, disputes, source, as_of, digests=digests)))
+    click.echo(summary(run_tick(app, settings, cases, disputes, source, as_of, digests=digests,
+                                guarded=not accept_drop)))
