@@ -10,9 +10,11 @@ Tables
   state machine pending → sending → sent | parked | cancelled.
 - ``suppression``: snoozes and waivers, each with a reason and an expiry date.
 - ``run``: the run log, one row per tick.
+- ``leader_lease``: who leads (ticks and delivers) when several replicas share the database, and until
+  when (see ``checker.state.leader``).
 
 The schema is owned by the Alembic migrations in ``checker/state/migrations``; this module is the
-description both the code and the first migration use.
+description the code uses, and each migration must bring the database to match it.
 """
 
 from __future__ import annotations
@@ -188,4 +190,14 @@ suppression = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     Index("ix_suppression_case", "case_ref", "obligation", "ref"),
+)
+
+leader_lease = Table(
+    "leader_lease",
+    metadata,
+    Column("name", Text, primary_key=True),  # what is led, e.g. "checker"
+    Column("holder", Text, nullable=False),  # the replica that holds (or last held) it
+    Column("acquired_at", UTCDateTime, nullable=False),  # when the holder's current tenure began
+    Column("renewed_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),  # free once this has passed
 )
