@@ -1,9 +1,25 @@
-"""Settings: environment variables (``CHECKER_``), a ``.env`` file and an optional TOML settings file.
+"""Settings: environment variables (``CHECKER_``), a ``.env`` file, a secrets directory and a TOML file.
 
-Precedence, highest first: environment, ``.env``, the TOML file named by ``CHECKER_SETTINGS_FILE``
-(default ``checker.toml`` in the working directory, if present). Relative paths in the TOML file are
-read from the file's own folder. ``config/settings.example.toml`` shows every setting. Secrets (a
-database password in a URL) are ``SecretStr`` and never printed.
+Precedence, highest first: values given to ``Settings(...)`` in code, the environment, ``.env`` in the
+working directory, the secrets directory, the TOML file named by ``CHECKER_SETTINGS_FILE`` (default
+``checker.toml`` in the working directory, if present). Sections merge key by key, so the TOML file can
+name the SMTP host while the password comes from a secret. Relative paths in the TOML file are read from
+the file's own folder. ``config/settings.example.toml`` shows every setting.
+
+The secrets directory (``/run/secrets``, or the folder named by ``CHECKER_SECRETS_DIR``, which like
+``CHECKER_SETTINGS_FILE`` is read from the environment, not from ``.env``; a missing folder is fine)
+holds one file per setting, named like the environment variable without ``CHECKER_``, levels joined by
+``__`` (case does not matter), its content the value with surrounding whitespace and the trailing
+newline stripped: ``smtp__password``, ``graph__client_secret``, ``teams__webhooks__preston`` (a
+Workflows URL: its ``sig`` is a credential), ``state_url``, ``sources__casemgmt__url``. This is what
+Docker and Kubernetes secrets mount. It is pydantic-settings' own ``NestedSecretsSettingsSource``
+(pydantic-settings 2.12 or newer; 2.14.2 or newer for its symlink fix), made to skip files that are
+not text (``SecretsDirectorySource``). Files whose names are no setting are ignored. A Graph
+certificate is a file too, but its setting is a path, not the content:
+``graph.certificate_path = "/run/secrets/graph-app.pem"``.
+
+Secrets (passwords, the client secret, webhook URLs, a database URL with a password) are ``SecretStr``
+and never printed.
 """
 
 from __future__ import annotations
@@ -15,16 +31,49 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
+    NestedSecretsSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
 SETTINGS_FILE_VARIABLE = "CHECKER_SETTINGS_FILE"
+SECRETS_DIR_VARIABLE = "CHECKER_SECRETS_DIR"
+DEFAULT_SECRETS_DIR = Path("/run/secrets")
 
 
 def settings_file() -> Path:
     return Path(os.environ.get(SETTINGS_FILE_VARIABLE, "checker.toml"))
+
+
+def secrets_dir() -> Path:
+    """The folder of secret files: ``CHECKER_SECRETS_DIR``, else ``/run/secrets`` (it need not exist)."""
+    return Path(os.environ.get(SECRETS_DIR_VARIABLE) or DEFAULT_SECRETS_DIR)
+
+
+class SecretsDirectorySource(NestedSecretsSettingsSource):
+    """pydantic-settings' nested secrets source, except that a file that is not UTF-8 text is skipped.
+
+    The base reads every file in the folder and fails on the first binary one; but a binary key or
+    keystore mounted beside the secrets is nobody's setting, and must not stop the process. Hidden
+    entries (Kubernetes' ``..data``) and files that resolve outside the folder are skipped, as the base
+    skips them; its size limit still applies.
+    """
+
+    @classmethod
+    def load_secrets(cls, path: Path) -> dict[str, str]:
+        if not path.is_dir():
+            return {}  # a missing folder is fine (``secrets_dir_missing="ok"``)
+        root = path.resolve()
+        found: dict[str, str] = {}
+        for entry in sorted(path.iterdir()):
+            if entry.name.startswith(".") or not entry.is_file() or root not in entry.resolve().parents:
+                continue
+            try:
+                found[entry.name] = entry.read_text(encoding="utf-8").strip()
+            except UnicodeDecodeError:
+                continue
+        return found
 
 
 class CsvSourceSettings(BaseModel):
@@ -153,6 +202,10 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         env_file=".env",
         extra="forbid",
+        # The secrets directory: file names without the CHECKER_ prefix, levels joined by "__".
+        secrets_prefix="",
+        secrets_nested_delimiter="__",
+        secrets_dir_missing="ok",
     )
 
     profile: str = "lancashire"
@@ -180,7 +233,10 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml = TomlConfigSettingsSource(settings_cls, toml_file=settings_file())
-        return init_settings, env_settings, dotenv_settings, file_secret_settings, toml
+        # ``Settings(_secrets_dir=...)`` still wins over CHECKER_SECRETS_DIR and the default.
+        folder = getattr(file_secret_settings, "secrets_dir", None) or secrets_dir()
+        secrets = SecretsDirectorySource(file_secret_settings, secrets_dir=folder)
+        return init_settings, env_settings, dotenv_settings, secrets, toml
 
     def resolve(self, path: Path) -> Path:
         """A path from the settings: relative ones are read from the settings file's folder."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from checker.cli.check import check, explain
+from checker.cli.config import config
 from checker.cli.demo import demo
 from checker.cli.records import db, history, outbox, snooze, waive
 from checker.cli.run import run
@@ -16,7 +17,7 @@ def main() -> None:
     """Keeps a leaving-care service honest about the deadlines in its joint housing protocols."""
 
 
-for command in (demo, check, explain, run, outbox, snooze, waive, history, db):
+for command in (demo, check, explain, run, outbox, snooze, waive, history, db, config):
     main.add_command(command)
 
 __all__ = ["main"]
