@@ -84,8 +84,8 @@ class _Builder:
 
     def sink(self) -> SinkNotifier:
         if self._sink is None:
-            folder = self.settings.resolve(self.settings.delivery.sink_dir)
-            self._sink = SinkNotifier(SinkConfig(folder, echo=self.echo))
+            # an output, like the state database: relative to the working folder, not to the settings file
+            self._sink = SinkNotifier(SinkConfig(self.settings.delivery.sink_dir, echo=self.echo))
         return self._sink
 
     def smtp(self) -> SmtpNotifier:

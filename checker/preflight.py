@@ -330,7 +330,7 @@ def check_channels(settings: Settings) -> Iterator[Check]:
 
 
 def check_sink(settings: Settings, name: str) -> Check:
-    folder = settings.resolve(settings.delivery.sink_dir)
+    folder = settings.delivery.sink_dir  # an output: relative to the working folder, as channels.py opens it
     problem = _not_writable(folder)
     if problem:
         return failed(name, f"the sink folder {folder} cannot be written: {problem}",

@@ -117,6 +117,9 @@ class DeliverySettings(_Section):
     # A message claimed longer ago than this by a sender that has not finished is taken to be abandoned
     # (its process died) and is resumed from its checkpoint. Longer than any one send can take.
     claim_lease_seconds: int = Field(default=600, ge=1)
+    # The text of a message (which may name a young person) is kept this long after it was sent or
+    # cancelled, then purged; the audit trail (who was told what, when) stays.
+    keep_sent_content_days: int = Field(default=30, ge=0)
     case_url_template: str = "https://case-management.invalid/people/{case_ref}"
     mention_advisers: bool = False
     templates_dir: Path | None = None
@@ -181,7 +184,8 @@ class HealthSettings(_Section):
 
     host: str = "0.0.0.0"  # noqa: S104 - inside a container the probe comes from outside it
     port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
-    tick_max_age_hours: float = Field(default=30.0, gt=0)  # /readyz fails when the last good tick is older
+    # /readyz fails when the tick the schedule last asked for has not succeeded this long after its time
+    tick_grace_minutes: int = Field(default=60, ge=1)
 
 
 class GuardSettings(_Section):

@@ -82,11 +82,19 @@ def test_run_once_twice_on_unchanged_data_sends_nothing_the_second_time(smtp: Sm
     assert len(smtp.received) == 2
 
 
-def test_run_without_once_says_what_to_do(tmp_path: Path) -> None:
+def test_the_daemon_refuses_the_options_of_one_tick(tmp_path: Path) -> None:
+    cases = write_csv(tmp_path / "cases.csv", [custody_case("C1", SOON)])
+    result = subprocess.run([str(CHECKER), "run", "--cases", str(cases)], env=clean_env(tmp_path),
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "are for --once" in result.stderr
+
+
+def test_the_daemon_without_a_source_is_a_start_up_error(tmp_path: Path) -> None:
     result = subprocess.run([str(CHECKER), "run"], env=clean_env(tmp_path), capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 2
-    assert "checker run --once" in result.stderr
+    assert "no source given" in result.stderr
 
 
 @pytest.mark.slow
@@ -110,7 +118,10 @@ def test_killed_during_delivery_then_run_again_every_message_arrives_exactly_onc
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the third send never started"
         time.sleep(0.05)
-    time.sleep(0.2)  # the third send is done on the server; its answer is still on its way
+    deadline = time.monotonic() + 30
+    while len(graph_server.sent) < 3:  # the third send is done on the server; its answer is still on its way
+        assert time.monotonic() < deadline, "the third send never completed on the server"
+        time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)
     assert len(graph_server.sent) == 3

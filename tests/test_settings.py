@@ -52,3 +52,18 @@ def test_a_misspelt_setting_is_refused(clean: pytest.MonkeyPatch, tmp_path: Path
     clean.setenv("CHECKER_SETTINGS_FILE", str(bad))
     with pytest.raises(ValueError, match="emial"):
         Settings()
+
+
+def test_a_secrets_folder_that_is_a_file_is_a_clear_start_up_error(clean: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from click.testing import CliRunner  # noqa: PLC0415 - only this test drives the CLI
+
+    from checker.cli import main  # noqa: PLC0415 - as above
+
+    not_a_folder = tmp_path / "secrets"
+    not_a_folder.write_text("x")
+    clean.setenv("CHECKER_SECRETS_DIR", str(not_a_folder))
+    clean.setenv("CHECKER_SETTINGS_FILE", str(tmp_path / "none.toml"))
+    result = CliRunner().invoke(main, ["check", "--cases", str(tmp_path / "cases.csv")])
+    assert result.exit_code == 2
+    assert "the settings cannot be read" in result.stderr
+    assert "Traceback" not in result.output

@@ -12,7 +12,9 @@ from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
+from click.core import ParameterSource
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 
 from checker.engine import CaseResult
@@ -80,6 +82,11 @@ def write_results(results: Iterator[CaseResult], as_of: date, data_errors: Calla
         write_table(Console(), as_of, rows, data_errors, show_met=show_met)
 
 
+def given(ctx: click.Context, name: str) -> bool:
+    """Whether the user gave option ``name`` (not its default)."""
+    return ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+
+
 def suppression_line(s: Suppression, as_of: date) -> str:
     """One snooze or waiver as ``explain`` and ``history`` show it."""
     state = "revoked" if s.revoked_at else ("in force" if s.until >= as_of else "expired")
@@ -107,6 +114,9 @@ def reports_failures(command: Callable[P, R]) -> Callable[P, R]:
             sys.exit(EXIT_CANNOT_RUN)
         except ValidationError as exc:
             click.echo(f"checker: the settings are not valid: {settings_problems(exc)}", err=True)
+            sys.exit(EXIT_CANNOT_RUN)
+        except SettingsError as exc:  # a settings source could not be read (e.g. the secrets folder is a file)
+            click.echo(f"checker: the settings cannot be read: {exc}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
 
     return run

@@ -26,18 +26,26 @@ from checker.cli.common import (
     EXIT_CANNOT_RUN,
     as_of_option,
     format_option,
+    given,
     profile_option,
     reports_failures,
     write_results,
 )
-from checker.cli.run import run_tick, summary
+from checker.cli.run import run_tick, serve, summary
 from checker.demo import database
 from checker.demo.caseload import DEFAULT_SEED, generate
 from checker.demo.roster import TEAMS
 from checker.engine import CaseResult, Evaluation
 from checker.paths import bundled_config_dir
 from checker.profiles import load_profile
-from checker.settings import DeliverySettings, RoutingSettings, Settings, SqlSourceSettings, TeamsSettings
+from checker.settings import (
+    DeliverySettings,
+    HealthSettings,
+    RoutingSettings,
+    Settings,
+    SqlSourceSettings,
+    TeamsSettings,
+)
 from checker.sources import SqlSource, read_query
 from rules.records import Status
 
@@ -118,9 +126,17 @@ def fresh_state(folder: Path) -> None:
               help="The same seed and as-of date give the same caseload.")
 @profile_option
 @format_option
+@click.option("--daemon", "as_daemon", is_flag=True,
+              help="Keep running as the daemon over the demo data: a tick now, then on schedule, delivering to "
+                   "DIR/outbox/, with /healthz, /readyz and /metrics on 127.0.0.1. Ctrl-C stops it.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="With --daemon: the port of the health endpoints.")
 @reports_failures
-def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, output: str) -> None:
+def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, output: str, as_daemon: bool,
+         port: int) -> None:
     """Write a synthetic caseload into SQLite, check it, and deliver its reminders to a local folder."""
+    if as_daemon and (output == "json" or given(click.get_current_context(), "as_of")):
+        raise click.UsageError("--daemon checks the demo data as of each day it runs: no --as-of or --format")
     settings = Settings()
     loaded = load_profile(profile or settings.profile, settings.config_dir)
     queries = bundled_config_dir() / "sql"
@@ -134,6 +150,15 @@ def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, 
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
         click.echo(f"checker: cannot write the demo database {path}: {reason}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
+    if as_daemon:
+        settings = demo_settings(folder, url, queries, loaded.name)
+        settings = settings.model_copy(update={"health": HealthSettings(host="127.0.0.1", port=port)})
+        click.echo(f"The demo database is {path.resolve()} ({people} young people, {disputes} disputes).\n"
+                   f"The daemon checks it now, then on schedule; what it sends goes to "
+                   f"{(folder / OUTBOX_NAME).resolve()}/. Health: http://127.0.0.1:{port}/readyz and /metrics. "
+                   "Ctrl-C stops it.\n", err=True)
+        serve(settings, None, None, "INFO")
+        return
     evaluation = Evaluation(SqlSource(url, cases_query, disputes_query), loaded, as_of)
     example = _Example()
     write_results(example.watch(evaluation.results()), as_of, lambda: evaluation.data_errors, output)

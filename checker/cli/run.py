@@ -1,4 +1,4 @@
-"""``checker run --once``: one full tick (poll, evaluate, plan, deliver), then exit.
+"""``checker run``: the daemon (``checker/daemon.py``); ``checker run --once``: one full tick, then exit.
 
 The state database is migrated first. Planning commits in one transaction before anything is sent
 (``checker/tick.py``); delivery then sends every due message through the channels chosen in settings
@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+import httpx
 
 from checker.app import App, utc_now
 from checker.channels import ChannelSetupError, build_channels
@@ -21,12 +22,16 @@ from checker.cli.common import (
     as_of_option,
     cases_option,
     disputes_option,
+    given,
     profile_option,
     reports_failures,
     source_option,
 )
+from checker.daemon import Daemon
+from checker.logs import configure_logging
+from checker.metrics import Metrics
 from checker.settings import Settings
-from checker.sources.factory import open_source
+from checker.sources.factory import named_source, open_source
 from checker.tick import TickAbortedError, TickReport
 
 EXIT_ABORTED = 1
@@ -71,8 +76,30 @@ def run_tick(app: App, settings: Settings, cases: Path | None, disputes: Path | 
             sys.exit(EXIT_ABORTED)
 
 
+def serve(settings: Settings, profile: str | None, source: str | None, log_level: str) -> None:
+    """Run the daemon until SIGTERM or SIGINT."""
+    try:
+        configure_logging(log_level)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--log-level") from None
+    app = App.from_settings(settings, profile)
+    named_source(settings, source)  # a missing or unknown source is a start-up error, not a failed tick
+    try:
+        channels = build_channels(settings)
+    except ChannelSetupError as exc:
+        click.echo(f"checker: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    with channels:
+        try:
+            daemon = Daemon(settings, app, channels, Metrics(), source=source)
+        except ValueError as exc:
+            click.echo(f"checker: {exc}", err=True)
+            sys.exit(EXIT_CANNOT_RUN)
+        daemon.run_until_signalled()
+
+
 @click.command()
-@click.option("--once", is_flag=True, help="Make one tick and exit (the daemon comes in a later release).")
+@click.option("--once", is_flag=True, help="Make one tick and exit, instead of running as the daemon.")
 @as_of_option
 @profile_option
 @cases_option
@@ -82,14 +109,36 @@ def run_tick(app: App, settings: Settings, cases: Path | None, disputes: Path | 
               help="Plan the managers' digests now, or not (default: when this week's are due).")
 @click.option("--accept-drop", is_flag=True,
               help="Go on although the source has far fewer cases than the last good tick (the drop is real).")
+@click.option("--log-level", default="INFO", show_default=True, metavar="LEVEL",
+              help="The daemon's log level (JSON lines on stdout).")
 @reports_failures
 def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disputes: Path | None,
-        source: str | None, digests: bool | None, accept_drop: bool) -> None:
-    """Poll the source, evaluate, plan what to tell whom, and deliver it."""
-    if not once:
-        raise click.UsageError("only `checker run --once` is available in this version: schedule it (cron, a "
-                               "Kubernetes CronJob) each working day until the built-in scheduler lands")
+        source: str | None, digests: bool | None, accept_drop: bool, log_level: str) -> None:
+    """The daemon: tick on schedule, deliver, serve /healthz, /readyz and /metrics. --once: one tick, then exit."""
     settings = Settings()
+    if not once:
+        given_as_of = given(click.get_current_context(), "as_of")
+        if cases is not None or disputes is not None or given_as_of or digests is not None or accept_drop:
+            raise click.UsageError("--as-of, --cases, --disputes, --digests and --accept-drop are for --once; "
+                                   "the daemon reads its source from settings (--source NAME or default_source)")
+        serve(settings, profile, source, log_level)
+        return
     app = App.from_settings(settings, profile)
     click.echo(summary(run_tick(app, settings, cases, disputes, source, as_of, digests=digests,
                                 guarded=not accept_drop)))
+
+
+@click.command()
+@click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to wait for an answer.")
+def healthcheck(timeout: float) -> None:
+    """Exit 0 when this machine's daemon answers /healthz (the container's HEALTHCHECK)."""
+    port = Settings().health.port
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=timeout)
+    except httpx.HTTPError as exc:
+        click.echo(f"checker: the daemon does not answer on port {port}: {exc.__class__.__name__}", err=True)
+        sys.exit(1)
+    if answer.status_code != 200:
+        click.echo(f"checker: /healthz answered {answer.status_code}", err=True)
+        sys.exit(1)
+    click.echo("ok")

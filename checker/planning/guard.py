@@ -23,7 +23,7 @@ def source_guard(max_drop_percent: float) -> Callable[[Connection, int], None]:
     """The check ``Tick.guard`` runs with the number of case rows, before any case is evaluated."""
 
     def guard(connection: Connection, rows: int) -> None:
-        last = last_good_run(connection)
+        last = last_good_run(connection, ("tick", "digest"))
         if rows == 0:
             raise TickAbortedError("the source returned no cases at all; nothing was changed or sent. Check the "
                                    "extract or query, or the case-management system")

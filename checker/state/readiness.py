@@ -24,7 +24,7 @@ def readiness(engine: Engine, now: datetime, max_age: timedelta) -> tuple[bool, 
         with engine.connect() as connection:
             connection.execute(select(1)).scalar_one()
             try:
-                last = last_good_run(connection, "tick")
+                last = last_good_run(connection, ("tick", "digest"))  # a digest run is a full tick too
             except SQLAlchemyError as exc:
                 return False, f"the run log cannot be read: {exc.__class__.__name__}"
     except SQLAlchemyError as exc:

@@ -45,10 +45,11 @@ def finish_run(engine: Engine | Connection, run_id: int, *, outcome: str, now: d
         connection.execute(statement)
 
 
-def last_good_run(connection: Connection, kind: str = "tick") -> Any:
-    """The newest run of ``kind`` that finished ``ok`` (a Row), or ``None``."""
+def last_good_run(connection: Connection, kind: str | tuple[str, ...] = "tick") -> Any:
+    """The newest run of ``kind`` (or of any of the kinds) that finished ``ok`` (a Row), or ``None``."""
+    kinds = (kind,) if isinstance(kind, str) else kind
     return connection.execute(
-        select(run).where(run.c.kind == kind, run.c.outcome == "ok").order_by(desc(run.c.id)).limit(1)
+        select(run).where(run.c.kind.in_(kinds), run.c.outcome == "ok").order_by(desc(run.c.id)).limit(1)
     ).first()
 
 
