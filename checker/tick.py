@@ -13,7 +13,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import TypeVar
 
@@ -32,6 +32,7 @@ from checker.state import suppressions
 from checker.state.instances import InstanceSync
 from checker.state.notifications import group_into_messages, insert_planned
 from checker.state.outbox import add_message
+from checker.state.retention import purge_message_content
 from checker.state.runs import finish_run, start_run
 from checker.state.schema import obligation_instance
 from rules.records import Status
@@ -79,6 +80,7 @@ class Tick:
     window: Window
     digest_weekday: int = 0
     guard: Callable[[Connection, int], None] | None = None
+    keep_sent_content: timedelta | None = None  # purge sent messages' content after this (retention.py)
 
     def plan(self, as_of: date, now: datetime, *, digests: bool | None = None, kind: str = "tick") -> TickReport:
         """Evaluate and plan in one transaction; ``digests=None`` plans them when this week's are due.
@@ -164,4 +166,6 @@ class Tick:
             delivery.run(should_stop, operator_only=True)
             raise
         report.delivery = delivery.run(should_stop)
+        if self.keep_sent_content is not None:
+            purge_message_content(self.engine, delivery.clock(), self.keep_sent_content)
         return report

@@ -146,8 +146,8 @@ outbox = Table(
     Column("progress", String(400)),
     Column("provider_id", String(400)),
     Column("last_error", Text),
-    Column("payload", Text),  # JSON facts for digests and operator alerts; purged after retention
-    Column("rendered", Text),  # the message as first rendered, reused by every retry; purged after retention
+    Column("payload", Text),  # JSON facts for digests and operator alerts; purged after sending (retention.py)
+    Column("rendered", Text),  # the message as first rendered, reused by every retry; purged likewise
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("run_id", Integer, ForeignKey("run.id")),
@@ -169,7 +169,7 @@ notification = Table(
     Column("message_id", Integer, ForeignKey("outbox.id"), index=True),
     Column("state", String(16), nullable=False),  # planned | cancelled | sent
     Column("note", String(400)),
-    Column("facts", Text),  # JSON for rendering; names allowed; purged after retention
+    Column("facts", Text),  # JSON for rendering; names allowed; purged after sending (retention.py)
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("case_ref", "obligation", "ref", "due_date", "stage", "recipient", "channel",
                      name="uq_notification_key"),
