@@ -3,6 +3,8 @@
 #   docker build -t checker .                      # on the official python:3.12-slim
 #   docker run --rm --read-only \
 #       -v checker-state:/var/lib/checker -v "$PWD/etc":/etc/checker:ro checker demo --dir demo
+#   docker run -d --read-only -p 8080:8080 --env-file checker.env \
+#       -v checker-state:/var/lib/checker -v "$PWD/etc":/etc/checker:ro checker          # the daemon
 #
 # BASE_IMAGE may be any Debian-like image with python3 (3.11 or newer), its venv module and CA
 # certificates: CI builds on a local Debian bookworm image made by debootstrap (.ci/container),
@@ -75,7 +77,10 @@ USER checker
 WORKDIR /var/lib/checker
 VOLUME ["/var/lib/checker", "/etc/checker"]
 
-# No HEALTHCHECK yet: it comes with the daemon and its /healthz endpoint, which do not exist yet.
+# The daemon serves /healthz, /readyz and /metrics on port 8080 (health.port); `checker healthcheck`
+# asks /healthz on that port (nothing else in the image can: no curl, no wget).
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["checker", "healthcheck"]
 
 ENTRYPOINT ["checker"]
-CMD ["--help"]
+CMD ["run"]
