@@ -58,7 +58,8 @@ class App:
         return Routing(
             operator=r.operator_email,
             authority=RoleAddresses(r.senior_manager, r.head_of_service),
-            teams={name: RoleAddresses(t.senior_manager, t.head_of_service) for name, t in r.teams.items()},
+            # Team names match without regard to case: an environment variable's name has no case.
+            teams={name.casefold(): RoleAddresses(t.senior_manager, t.head_of_service) for name, t in r.teams.items()},
         )
 
     @property
@@ -66,7 +67,8 @@ class App:
         d = self.settings.delivery
         return ChannelOptions(
             teams_activity=d.teams_activity != "off",
-            team_channels=dict(self.settings.teams.team_channels) if d.teams_channel != "off" else {},
+            team_channels=({team.casefold(): hook for team, hook in self.settings.teams.team_channels.items()}
+                           if d.teams_channel != "off" else {}),
         )
 
     @property

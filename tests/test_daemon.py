@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,8 +21,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import trustme
 from apscheduler.triggers.cron import CronTrigger
 from servers.graph import CLIENT_ID, CLIENT_SECRET, SEND_MESSAGE, SENDER, TENANT, GraphTestServer
+from servers.webhook import WebhookReceiver
 from sqlalchemy import create_engine, func, select
 from support.caseload import custody_case, write_csv
 
@@ -30,6 +34,7 @@ from checker.daemon import Daemon, last_scheduled, trigger
 from checker.metrics import Metrics
 from checker.settings import CsvSourceSettings, DeliverySettings, HealthSettings, ScheduleSettings, Settings
 from checker.state.schema import leader_lease, outbox, run
+from notifiers.teams_activity import chain_id
 
 pytest_plugins = ["servers.graph_fixtures"]
 
@@ -130,10 +135,14 @@ def states(url: str) -> list[str]:
 
 
 def keys(url: str) -> list[str]:
+    return [key for key, _channel in outbox_keys(url)]
+
+
+def outbox_keys(url: str) -> list[tuple[str, str]]:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return list(connection.execute(select(outbox.c.key)).scalars())
+            return [(r.key, r.channel) for r in connection.execute(select(outbox.c.key, outbox.c.channel))]
     finally:
         engine.dispose()
 
@@ -187,33 +196,49 @@ def test_sigterm_during_delivery_stops_between_messages_and_a_restart_sends_the_
 
 @pytest.mark.slow
 def test_two_replicas_on_postgres_send_everything_once_even_when_the_leader_is_killed(
-        graph_server: GraphTestServer, tmp_path: Path, fresh_postgres_url: str,
+        graph_ca: trustme.CA, tmp_path: Path, fresh_postgres_url: str,
         processes: list[subprocess.Popen[str]]) -> None:
+    """Email through Graph, the advisers' Teams activity feeds and the team's Workflows channel."""
     advisers = [f"pa.{n}@example.org" for n in range(8)]
-    cases = write_csv(tmp_path / "cases.csv", [custody_case(f"C{n}", SOON, a) for n, a in enumerate(advisers)])
-    env = daemon_env(tmp_path, graph_server, fresh_postgres_url, cases)
-    App.from_settings(Settings(state_url=fresh_postgres_url))  # migrated once, before the replicas start
-    graph_server.normal(SEND_MESSAGE, times=3)
-    graph_server.slow(SEND_MESSAGE, 10.0, act=True)  # the fourth is sent; its answer never reaches the leader
-    replicas = {name: start_daemon(env, tmp_path, name) for name in ("a", "b")}
-    processes.extend(replicas.values())
-    wait_for(lambda: graph_server.calls(SEND_MESSAGE) >= 4, 60, "the leader's fourth send")
-    pid = leader_pid(fresh_postgres_url)
-    (leader,) = [p for p in replicas.values() if p.pid == pid]
-    (standby,) = [p for p in replicas.values() if p.pid != pid]
-    wait_for(lambda: len(graph_server.sent) >= 4, 30, "the fourth message to be sent on the server")
-    leader.send_signal(signal.SIGKILL)
-    leader.wait(timeout=10)
-    assert len(graph_server.sent) == 4
-    assert standby.poll() is None
+    rows = [custody_case(f"C{n}", SOON, a) for n, a in enumerate(advisers[:6])]
+    rows += [custody_case(f"C{n}", "2026-12-10", a) for n, a in enumerate(advisers[6:], start=6)]  # overdue
+    cases = write_csv(tmp_path / "cases.csv", rows)
+    users = {a: str(uuid.uuid5(uuid.NAMESPACE_URL, a)) for a in advisers}
+    with GraphTestServer(graph_ca, users=users) as graph, WebhookReceiver() as webhook:
+        env = daemon_env(tmp_path, graph, fresh_postgres_url, cases, delivery__teams_activity="graph",
+                         delivery__teams_channel="webhook", teams__webhooks__north=webhook.url,
+                         teams__team_channels__North="north")
+        App.from_settings(Settings(state_url=fresh_postgres_url))  # migrated once, before the replicas start
+        graph.normal(SEND_MESSAGE, times=3)
+        graph.slow(SEND_MESSAGE, 10.0, act=True)  # the fourth is sent; its answer never reaches the leader
+        replicas = {name: start_daemon(env, tmp_path, name) for name in ("a", "b")}
+        processes.extend(replicas.values())
+        wait_for(lambda: len(graph.sent) >= 4, 60, "the leader's fourth email to leave")
+        pid = leader_pid(fresh_postgres_url)
+        (leader,) = [p for p in replicas.values() if p.pid == pid]
+        (standby,) = [p for p in replicas.values() if p.pid != pid]
+        leader.send_signal(signal.SIGKILL)
+        leader.wait(timeout=10)
+        assert standby.poll() is None
 
-    wait_for(lambda: states(fresh_postgres_url) == ["sent"] * 8, 60, "the standby to take over and finish")
-    for key in keys(fresh_postgres_url):
-        assert len(graph_server.sent_with_key(key)) == 1, key
-    assert sorted(to for mail in graph_server.sent for to in mail.to) == advisers
-    assert leader_pid(fresh_postgres_url) == standby.pid
-    standby.send_signal(signal.SIGTERM)
-    assert standby.wait(timeout=30) == 0
+        def all_sent() -> bool:
+            found = states(fresh_postgres_url)
+            return bool(found) and set(found) == {"sent"}
+
+        wait_for(all_sent, 60, "the standby to take over and finish")
+        by_channel: dict[str, list[str]] = {}
+        for key, channel in outbox_keys(fresh_postgres_url):
+            by_channel.setdefault(channel, []).append(key)
+        for key in by_channel["email"]:
+            assert len(graph.sent_with_key(key)) == 1, key
+        chains = Counter(a.body["chainId"] for a in graph.activities)
+        assert sorted(chains) == sorted(chain_id(key) for key in by_channel["teams_activity"])
+        assert set(chains.values()) == {1}
+        assert len(webhook.accepted) == len(by_channel["teams_channel"]) >= 1
+        assert set(advisers) <= {to for mail in graph.sent for to in mail.to}
+        assert leader_pid(fresh_postgres_url) == standby.pid
+        standby.send_signal(signal.SIGTERM)
+        assert standby.wait(timeout=30) == 0
 
 
 def test_readiness_follows_the_schedule_over_a_weekend(tmp_path: Path) -> None:

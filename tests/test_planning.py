@@ -13,7 +13,7 @@ from sqlalchemy import select
 from support.caseload import DISPUTE_COLUMNS, custody_case, write_csv
 
 from checker.app import App
-from checker.settings import RoutingSettings, Settings
+from checker.settings import DeliverySettings, RoleAddressSettings, RoutingSettings, Settings, TeamsSettings
 from checker.sources import CsvSource, SourceError
 from checker.state import suppressions
 from checker.state.schema import instance_event, notification, obligation_instance, outbox, run
@@ -294,3 +294,19 @@ def test_weekly_digest_is_planned_once_per_manager_per_week(app: App, tmp_path: 
     assert payload["bucket_counts"] == {"1-5": 2, "6-20": 0, "over 20": 0}
     assert "Sam" not in digests[0].payload
     assert "Khan" not in digests[0].payload
+
+
+def test_team_names_from_settings_match_without_regard_to_case(tmp_path: Path) -> None:
+    """CHECKER_TEAMS__TEAM_CHANNELS__NORTH arrives as "north": the case records say "North"."""
+    settings = Settings(
+        state_url=f"sqlite:///{tmp_path / 'state.sqlite'}",
+        delivery=DeliverySettings(teams_channel="sink"),
+        teams=TeamsSettings(team_channels={"north": "north-hook"}),
+        routing=RoutingSettings(operator_email="ops@example.org",
+                                teams={"NORTH": RoleAddressSettings(head_of_service="hos.north@example.org")}),
+    )
+    app = App.from_settings(settings)
+    plan(app, tmp_path, [custody_case("C1", "2026-12-10")], digests=False)  # due 10 Sep: escalated
+    recipients = {(i.channel, i.recipient) for i in items(app)}
+    assert ("teams_channel", "north-hook") in recipients
+    assert ("email", "hos.north@example.org") in recipients  # 52 working days overdue: head of service

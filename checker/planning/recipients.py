@@ -28,7 +28,7 @@ class Routing:
     teams: Mapping[str, RoleAddresses] = field(default_factory=dict)
 
     def _configured(self, team: str | None, role: Role) -> str | None:
-        own = self.teams.get(team) if team else None
+        own = self.teams.get(team.casefold()) if team else None  # keys are casefolded (App.routing)
         if role is Role.SENIOR_MANAGER:
             return (own.senior_manager if own else None) or self.authority.senior_manager
         return (own.head_of_service if own else None) or self.authority.head_of_service

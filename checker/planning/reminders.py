@@ -85,7 +85,7 @@ class ReminderPlanner:
         if personal and self.channels.teams_activity:
             items.append(self._item(t, stage, address, TEAMS_ACTIVITY, {**facts, "given_name": None,
                                                                         "family_name": None}))
-        webhook = self.channels.team_channels.get(case.team or "")
+        webhook = self.channels.team_channels.get((case.team or "").casefold())  # keys casefolded (App)
         if webhook and (stage == "overdue-0" or not stage.startswith(("lead-", "due", "overdue-"))):
             items.append(self._item(t, stage, webhook, TEAMS_CHANNEL,
                                     self._facts(t, ob, role, stage, None, with_names=False)))
