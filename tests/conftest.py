@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -69,3 +70,19 @@ def fresh_postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
         yield url
     finally:
         postgres_server.drop(name)
+
+
+@pytest.fixture(autouse=True)
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """Every test runs as on a clean machine: no CHECKER_ variables from the shell (CHECKER_TEST_ ones
+    stay), no checker.toml or .env from the developer's folder (the working folder is an empty one under
+    the test's tmp_path), and no /run/secrets (an empty secrets folder that does not exist yet)."""
+    for name in list(os.environ):
+        if name.startswith("CHECKER_") and not name.startswith("CHECKER_TEST_"):
+            monkeypatch.delenv(name)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("CHECKER_SETTINGS_FILE", str(work / "no-such-settings.toml"))
+    monkeypatch.setenv("CHECKER_SECRETS_DIR", str(tmp_path / "secrets"))
+    return monkeypatch

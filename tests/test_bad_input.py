@@ -308,21 +308,6 @@ def run_check(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No checker.toml or CHECKER_ variables from the developer's folder or shell."""
-    import os  # noqa: PLC0415
-
-    for name in list(os.environ):
-        if name.startswith("CHECKER_") and not name.startswith("CHECKER_TEST_"):
-            monkeypatch.delenv(name)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("CHECKER_SETTINGS_FILE", str(work / "no-such-settings.toml"))
-
-
-@pytest.mark.usefixtures("cli_env")
 @pytest.mark.parametrize("missing", ["case_ref", "date_of_birth"])
 def test_a_missing_required_cases_column_stops_the_run(tmp_path: Path, missing: str) -> None:
     columns = [c for c in ("case_ref", "date_of_birth", "looked_after_since") if c != missing]
@@ -335,7 +320,6 @@ def test_a_missing_required_cases_column_stops_the_run(tmp_path: Path, missing: 
     assert f"no {missing} column" in err
 
 
-@pytest.mark.usefixtures("cli_env")
 @pytest.mark.parametrize("missing", ["dispute_ref", "case_ref", "stage", "stage_started_on"])
 def test_a_missing_required_disputes_column_stops_the_run(tmp_path: Path, missing: str) -> None:
     cases = write_csv(tmp_path / "cases.csv", [GOOD])
@@ -348,7 +332,6 @@ def test_a_missing_required_disputes_column_stops_the_run(tmp_path: Path, missin
     assert f"no {missing} column" in err
 
 
-@pytest.mark.usefixtures("cli_env")
 def test_data_errors_do_not_stop_the_run(tmp_path: Path) -> None:
     cases = write_csv(tmp_path / "cases.csv", [GOOD, {"case_ref": "C9", "date_of_birth": "2031-01-01"}])
     code, out, err = run_check("--cases", str(cases))

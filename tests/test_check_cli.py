@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,15 +29,8 @@ CORE = ("housing-register-initial", "housing-register-renewal", "pathway-plan-re
 
 
 @pytest.fixture(autouse=True)
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No checker.toml or CHECKER_ variables from the developer's folder or shell; a wide terminal."""
-    for name in list(os.environ):
-        if name.startswith("CHECKER_") and not name.startswith("CHECKER_TEST_"):
-            monkeypatch.delenv(name)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("CHECKER_SETTINGS_FILE", str(work / "no-such-settings.toml"))
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wide terminal, so the table's columns are not cut (the settings are isolated by conftest.py)."""
     monkeypatch.setenv("COLUMNS", "220")
 
 

@@ -7,7 +7,6 @@ platform and Graph driven by the real msal client (``servers.graph``), and a Wor
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Iterator
 from datetime import date
@@ -46,19 +45,10 @@ DB_PASSWORD = "reader-db-pass-4711"  # noqa: S105 - a made-up database password 
 AS_OF = date(2026, 11, 23)  # the demo caseload's day
 
 
-@pytest.fixture(autouse=True)
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No checker.toml, CHECKER_ variables or /run/secrets from this machine; an empty secrets folder."""
-    for name in list(os.environ):
-        if name.startswith("CHECKER_") and not name.startswith("CHECKER_TEST_"):
-            monkeypatch.delenv(name)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("CHECKER_SETTINGS_FILE", str(work / "no-such-settings.toml"))
-    folder = tmp_path / "secrets"
-    monkeypatch.setenv("CHECKER_SECRETS_DIR", str(folder))
-    return folder
+@pytest.fixture
+def secrets_folder(cli_env: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The test's secrets folder: CHECKER_SECRETS_DIR as conftest.py's cli_env sets it (not made yet)."""
+    return tmp_path / "secrets"
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +250,7 @@ def test_an_smtp_server_without_starttls_is_refused_before_any_login(
 
 def test_an_smtp_username_without_a_password_says_where_to_put_it(monkeypatch: pytest.MonkeyPatch,
                                                                   tmp_path: Path, smtp: SmtpTestServer,
-                                                                  cli_env: Path) -> None:
+                                                                  secrets_folder: Path) -> None:
     configure(monkeypatch, STATE_URL=migrated_state(tmp_path))
     with_smtp(monkeypatch, smtp, tmp_path, password=None)
 
@@ -268,7 +258,7 @@ def test_an_smtp_username_without_a_password_says_where_to_put_it(monkeypatch: p
 
     assert code == 2
     assert "the password is missing" in checks["email (smtp)"]
-    assert f"CHECKER_SMTP__PASSWORD, or the file {cli_env / 'smtp__password'}" in checks["email (smtp)"]
+    assert f"CHECKER_SMTP__PASSWORD, or the file {secrets_folder / 'smtp__password'}" in checks["email (smtp)"]
     assert smtp.commands == []
 
 
@@ -502,17 +492,17 @@ def test_the_secrets_directory_defaults_to_run_secrets(monkeypatch: pytest.Monke
     assert secrets_dir() == DEFAULT_SECRETS_DIR == Path("/run/secrets")
 
 
-def test_a_missing_secrets_directory_is_fine(cli_env: Path) -> None:
-    assert not cli_env.exists()
+def test_a_missing_secrets_directory_is_fine(secrets_folder: Path) -> None:
+    assert not secrets_folder.exists()
     assert Settings().smtp.password is None
 
 
-def test_secrets_from_the_directory_reach_the_nested_settings(cli_env: Path) -> None:
-    write_secret(cli_env, "smtp__password", "file-smtp-password")
-    write_secret(cli_env, "graph__client_secret", "file-graph-secret")
-    write_secret(cli_env, "teams__webhooks__preston", "https://example.invalid/workflows/p?sig=file-sig")
-    write_secret(cli_env, "STATE_URL", "sqlite:///from-a-file.sqlite")  # names are not case-sensitive
-    write_secret(cli_env, "postgres_password", "someone else's")  # no setting of ours: ignored
+def test_secrets_from_the_directory_reach_the_nested_settings(secrets_folder: Path) -> None:
+    write_secret(secrets_folder, "smtp__password", "file-smtp-password")
+    write_secret(secrets_folder, "graph__client_secret", "file-graph-secret")
+    write_secret(secrets_folder, "teams__webhooks__preston", "https://example.invalid/workflows/p?sig=file-sig")
+    write_secret(secrets_folder, "STATE_URL", "sqlite:///from-a-file.sqlite")  # names are not case-sensitive
+    write_secret(secrets_folder, "postgres_password", "someone else's")  # no setting of ours: ignored
 
     settings = Settings()
 
@@ -528,7 +518,7 @@ def test_secrets_from_the_directory_reach_the_nested_settings(cli_env: Path) -> 
 
 
 def test_precedence_init_then_environment_then_dotenv_then_secrets_then_the_toml_file(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cli_env: Path) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, secrets_folder: Path) -> None:
     toml = tmp_path / "checker.toml"
     toml.write_text('[smtp]\nhost = "relay.toml"\npassword = "from-toml"\n'
                     '[teams.webhooks]\nburnley = "https://example.invalid/b?sig=toml"\n')
@@ -540,8 +530,8 @@ def test_precedence_init_then_environment_then_dotenv_then_secrets_then_the_toml
         return value.get_secret_value()
 
     assert password() == "from-toml"
-    write_secret(cli_env, "smtp__password", "from-file")
-    write_secret(cli_env, "teams__webhooks__preston", "https://example.invalid/p?sig=file")
+    write_secret(secrets_folder, "smtp__password", "from-file")
+    write_secret(secrets_folder, "teams__webhooks__preston", "https://example.invalid/p?sig=file")
     assert password() == "from-file"
     Path(".env").write_text("CHECKER_SMTP__PASSWORD=from-dotenv\n")
     assert password() == "from-dotenv"
@@ -557,7 +547,7 @@ def test_precedence_init_then_environment_then_dotenv_then_secrets_then_the_toml
 
 
 def test_config_check_uses_the_secrets_directory_and_the_environment_wins_over_it(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cli_env: Path, smtp: SmtpTestServer,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, secrets_folder: Path, smtp: SmtpTestServer,
         graph_server: GraphTestServer, webhook: WebhookReceiver) -> None:
     """The Graph secret and the webhook URL come only from files; the SMTP password file is wrong, but the
     environment's right one wins."""
@@ -566,14 +556,14 @@ def test_config_check_uses_the_secrets_directory_and_the_environment_wins_over_i
     with_graph(monkeypatch, graph_server, tmp_path, secret=None)
     configure(monkeypatch, DELIVERY__TEAMS_CHANNEL="webhook", TEAMS__TEAM_CHANNELS__NORTH="north")
     stale = "an-old-smtp-password-0000"
-    write_secret(cli_env, "smtp__password", stale)
-    write_secret(cli_env, "graph__client_secret", CLIENT_SECRET)
-    write_secret(cli_env, "teams__webhooks__north", webhook.url)
+    write_secret(secrets_folder, "smtp__password", stale)
+    write_secret(secrets_folder, "graph__client_secret", CLIENT_SECRET)
+    write_secret(secrets_folder, "teams__webhooks__north", webhook.url)
 
     code, checks, output = config_check()
 
     assert code == 0, output
-    assert f"secrets directory {cli_env}" in checks["settings"]
+    assert f"secrets directory {secrets_folder}" in checks["settings"]
     assert checks["email (smtp)"].startswith("ok")
     assert checks["teams_activity (graph)"].startswith("ok (app token")
     assert checks["teams_channel (webhook north)"].startswith("ok")
@@ -588,18 +578,18 @@ def test_config_check_uses_the_secrets_directory_and_the_environment_wins_over_i
     assert_no_secrets(output, stale)
 
 
-def test_a_kubernetes_secret_volume_and_a_binary_file_beside_the_secrets(cli_env: Path) -> None:
+def test_a_kubernetes_secret_volume_and_a_binary_file_beside_the_secrets(secrets_folder: Path) -> None:
     """A Kubernetes secret volume: each name a link into the hidden ``..data`` folder. A binary keystore
     mounted beside the secrets is nobody's setting and is skipped, not a reason to fail."""
-    data = cli_env / "..2026_11_23_12_00_00.000000001"
+    data = secrets_folder / "..2026_11_23_12_00_00.000000001"
     data.mkdir(parents=True)
     write_secret(data, "smtp__password", "k8s-smtp-password")
-    (cli_env / "..data").symlink_to(data.name)
-    (cli_env / "smtp__password").symlink_to(Path("..data") / "smtp__password")
-    (cli_env / "graph-app.p12").write_bytes(b"\x30\x82\xff\xfe binary keystore")
-    outside = cli_env.parent / "outside-secret"
+    (secrets_folder / "..data").symlink_to(data.name)
+    (secrets_folder / "smtp__password").symlink_to(Path("..data") / "smtp__password")
+    (secrets_folder / "graph-app.p12").write_bytes(b"\x30\x82\xff\xfe binary keystore")
+    outside = secrets_folder.parent / "outside-secret"
     outside.write_text("sqlite:///not-from-outside.sqlite")
-    (cli_env / "state_url").symlink_to(outside)  # resolves outside the folder: not read
+    (secrets_folder / "state_url").symlink_to(outside)  # resolves outside the folder: not read
 
     settings = Settings()
 
@@ -609,11 +599,11 @@ def test_a_kubernetes_secret_volume_and_a_binary_file_beside_the_secrets(cli_env
 
 
 def test_a_graph_certificate_in_the_secrets_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                      cli_env: Path, graph_ca: trustme.CA) -> None:
+                                                      secrets_folder: Path, graph_ca: trustme.CA) -> None:
     """``graph.certificate_path`` names a PEM file mounted as a secret (a path, not the content)."""
     certificate = issue_app_certificate(graph_ca)
-    cli_env.mkdir()
-    pem = write_app_certificate(certificate, cli_env)
+    secrets_folder.mkdir()
+    pem = write_app_certificate(certificate, secrets_folder)
     configure(monkeypatch, STATE_URL=migrated_state(tmp_path))
     with GraphTestServer(graph_ca, client_secret=None, certificate=certificate) as server:
         with_graph(monkeypatch, server, tmp_path, secret=None, email=True)
@@ -626,7 +616,7 @@ def test_a_graph_certificate_in_the_secrets_directory(monkeypatch: pytest.Monkey
         assert server.token_requests == [
             {"grant_type": "client_credentials", "credential": "certificate", "outcome": "issued"}]
 
-        write_app_certificate(issue_app_certificate(graph_ca), cli_env)  # a certificate the app does not have
+        write_app_certificate(issue_app_certificate(graph_ca), secrets_folder)  # a certificate the app does not have
         code, checks, output = config_check()
 
         assert code == 2

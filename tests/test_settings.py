@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,9 @@ EXAMPLE = bundled_config_dir() / "settings.example.toml"
 
 
 @pytest.fixture
-def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    for name in list(os.environ):
-        if name.startswith("CHECKER_") and not name.startswith("CHECKER_TEST_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return monkeypatch
+def clean(cli_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The settings environment of a clean machine (conftest.py's cli_env)."""
+    return cli_env
 
 
 def test_the_example_settings_file_is_valid_and_says_what_it_shows(clean: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
@@ -420,19 +419,6 @@ def test_the_caseload_covers_the_core_obligations(caseload: Caseload, profile: P
 
 
 # --- The same through the command line ------------------------------------------------------------
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    """A clean settings environment: no checker.toml or .env from the developer's folder or shell."""
-    for name in list(os.environ):
-        if name.startswith("CHECKER_") and not name.startswith("CHECKER_TEST_"):
-            monkeypatch.delenv(name)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("CHECKER_SETTINGS_FILE", str(work / "no-such-settings.toml"))
-    return monkeypatch
-
 
 def configure_sql_source(env: pytest.MonkeyPatch, name: str, url: str, cases_query: Path,
                          disputes_query: Path | None = None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,17 +14,11 @@ SOON = "2027-03-10"
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    import os  # noqa: PLC0415 - only to clear the developer's own settings
-
-    for name in list(os.environ):
-        if name.startswith("CHECKER_") and not name.startswith("CHECKER_TEST_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CHECKER_SETTINGS_FILE", str(tmp_path / "none.toml"))
-    monkeypatch.setenv("CHECKER_STATE_URL", f"sqlite:///{tmp_path / 'state' / 'state.sqlite'}")
-    monkeypatch.setenv("CHECKER_DELIVERY__SINK_DIR", str(tmp_path / "sink"))
-    monkeypatch.setenv("CHECKER_DELIVERY__WINDOW", "any_time")
+def env(cli_env: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A state database and sink of the test's own (settings are isolated by conftest.py); the cases file."""
+    cli_env.setenv("CHECKER_STATE_URL", f"sqlite:///{tmp_path / 'state' / 'state.sqlite'}")
+    cli_env.setenv("CHECKER_DELIVERY__SINK_DIR", str(tmp_path / "sink"))
+    cli_env.setenv("CHECKER_DELIVERY__WINDOW", "any_time")
     return write_csv(tmp_path / "cases.csv", [custody_case("C1", SOON)])
 
 
