@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
@@ -26,8 +25,6 @@ from checker.explain import explain_case
 from checker.profiles import load_profile
 from checker.settings import Settings
 from checker.sources.factory import open_source
-from checker.state import suppressions
-from checker.state.database import open_existing
 
 
 @click.command()
@@ -72,6 +69,11 @@ def explain(case_ref: str, as_of: date, profile: str | None, cases: Path | None,
 
 def suppression_lines(settings: Settings, case_ref: str, as_of: date) -> list[str]:
     """Snoozes and waivers recorded for the case in the state database, if there is one yet."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - explain alone needs the state database
+
+    from checker.state import suppressions  # noqa: PLC0415 - as above
+    from checker.state.database import open_existing  # noqa: PLC0415 - as above
+
     try:
         engine = open_existing(settings.state_url.get_secret_value())
     except SQLAlchemyError as exc:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import chain
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
@@ -21,8 +21,10 @@ from checker.engine import CaseResult
 from checker.profiles import ProfileError
 from checker.report import write_json, write_table
 from checker.sources import SourceError
-from checker.state.suppressions import Suppression
 from rules.records import DataError
+
+if TYPE_CHECKING:  # only for the annotation: the state package pulls in SQLAlchemy and Alembic
+    from checker.state.suppressions import Suppression
 
 LONDON = ZoneInfo("Europe/London")
 P = ParamSpec("P")
