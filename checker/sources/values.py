@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
@@ -34,6 +35,8 @@ def text(value: object) -> str | None:
 
 def parse_date(value: object) -> date | None:
     """A date cell, or ``None`` when empty; ``ValueFormatError`` when it is not one of the two formats."""
+    if type(value) is str:  # the CSV case: a cell's text, parsed once per distinct text
+        return _date_from_text(value)
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -42,7 +45,14 @@ def parse_date(value: object) -> date | None:
         raise ValueFormatError(f"'{value}' has a time of day; a date is needed")
     if isinstance(value, date):
         return value
-    s = str(value).strip()
+    return _date_from_text(str(value))
+
+
+# A caseload has a few thousand distinct date texts however many rows it has: parse each once. Bounded,
+# so a million rows of distinct junk cannot grow it; a refused text raises and is never cached.
+@lru_cache(maxsize=65536)
+def _date_from_text(value: str) -> date | None:
+    s = value.strip()
     if not s:
         return None
     if len(s) == 10 and s.isascii():
