@@ -100,7 +100,11 @@ class Daemon:
     def leading(self) -> bool:
         """Whether this process may act now: it holds the lease, or has just taken it."""
         now = self.clock()
-        held = self.leadership.holds(now) or self.leadership.acquire(now)
+        try:
+            held = self.leadership.holds(now) or self.leadership.acquire(now)
+        except Exception as exc:  # the state database is unreachable: act on nothing
+            log.warning("could not reach the leader lease: %s", exc.__class__.__name__)
+            held = False
         self.metrics.set_leader(held)
         return held
 
@@ -123,7 +127,8 @@ class Daemon:
                 log.warning("lost the leader lease; stopping work until it can be taken again")
             elif kept and not held and self.scheduler.running:
                 log.info("took over the leader lease; resuming what the last leader left")
-                self.scheduler.add_job(self.take_over, id="take-over", name="take-over", replace_existing=True)
+                self.scheduler.add_job(self.safely(self.take_over, "take-over"), id="take-over", name="take-over",
+                                       replace_existing=True)
 
     def take_over(self) -> None:
         """As the new leader: make a missed tick, and deliver what the last leader left in the outbox."""
@@ -149,7 +154,9 @@ class Daemon:
             return
         except Exception as exc:
             self.metrics.tick_failed("failed")
-            log.error("%s failed (%s); nothing changed; the operator was told", kind, exc.__class__.__name__)  # noqa: TRY400 - the traceback may quote a row
+            # No traceback: an exception's text may quote a row of the case records.
+            log.error("%s failed (%s); a planning that fails changes nothing and alerts the operator", kind,  # noqa: TRY400 - see above
+                      exc.__class__.__name__)
             return
         self.metrics.observe_tick(report, time.monotonic() - started)
         d = report.delivery
@@ -181,6 +188,19 @@ class Daemon:
                 self.tick(digests=job == "digests")
                 return  # a digest run is a full tick too
 
+    @staticmethod
+    def safely(job: Callable[..., None], name: str) -> Callable[..., None]:
+        """``job`` for the scheduler: a failure is logged by its class alone, never with its text or a
+        traceback (a database error's text quotes its parameters, which may be a message naming a young
+        person); the next run tries again."""
+        def run(*args: object, **kwargs: object) -> None:
+            try:
+                job(*args, **kwargs)
+            except Exception as exc:
+                log.error("the %s job failed (%s); the next run tries again", name, exc.__class__.__name__)  # noqa: TRY400 - see above
+
+        return run
+
     def ready(self) -> tuple[bool, str]:
         """Ready when the state database answers and the tick the schedule last asked for succeeded.
 
@@ -198,12 +218,13 @@ class Daemon:
         """Start the health server, the lease keeper and the scheduler (with the catch-up first)."""
         self.health.start()
         threading.Thread(target=self._keep_lease, name="leader-lease", daemon=True).start()
-        self.scheduler.add_job(self.tick, self.triggers["tick"], id="tick", name="tick")
-        self.scheduler.add_job(self.deliver, self.triggers["retry"], id="retry", name="retry")
-        self.scheduler.add_job(self.tick, self.triggers["digests"], id="digests", name="digests",
+        safely = self.safely
+        self.scheduler.add_job(safely(self.tick, "tick"), self.triggers["tick"], id="tick", name="tick")
+        self.scheduler.add_job(safely(self.deliver, "retry"), self.triggers["retry"], id="retry", name="retry")
+        self.scheduler.add_job(safely(self.tick, "digests"), self.triggers["digests"], id="digests", name="digests",
                                kwargs={"digests": True})
         if self.settings.schedule.catch_up:
-            self.scheduler.add_job(self.catch_up, id="catch-up", name="catch-up")  # at once
+            self.scheduler.add_job(safely(self.catch_up, "catch-up"), id="catch-up", name="catch-up")  # at once
         self.scheduler.start()
         log.info("daemon started", extra={"health_port": self.health.port, "holder": self.leadership.holder})
 
