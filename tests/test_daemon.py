@@ -260,3 +260,27 @@ def test_readiness_follows_the_schedule_over_a_weekend(tmp_path: Path) -> None:
     ]:
         now[0] = moment
         assert daemon.ready()[0] is ready, moment
+
+
+def test_catch_up_makes_a_missed_tick_once(tmp_path: Path) -> None:
+    cases = write_csv(tmp_path / "cases.csv", [custody_case("C1", SOON)])
+    settings = Settings(
+        state_url=f"sqlite:///{tmp_path / 'state.sqlite'}", default_source="local",
+        sources={"local": CsvSourceSettings(kind="csv", cases=cases)},
+        delivery=DeliverySettings(window="any_time", sink_dir=tmp_path / "sink"),
+        schedule=ScheduleSettings(digests=NEVER), health=HealthSettings(port=0),
+    )
+    app = App.from_settings(settings)
+    tuesday_nine = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # today's 07:00 tick was missed
+    with build_channels(settings) as channels:
+        daemon = Daemon(settings, app, channels, Metrics(), clock=lambda: tuesday_nine)
+
+        def runs() -> list[str]:
+            with app.engine.connect() as connection:
+                return list(connection.execute(select(run.c.kind).order_by(run.c.id)).scalars())
+
+        daemon.catch_up()
+        assert runs() == ["tick"]
+        daemon.catch_up()  # a restart after it: nothing was missed
+        assert runs() == ["tick"]
+    assert len(list((tmp_path / "sink").iterdir())) == 1
