@@ -55,7 +55,7 @@ def test_typed_values_are_not_confused_with_cached_text() -> None:
 
 
 def test_the_date_cache_is_bounded() -> None:
-    info = values._date_from_text.cache_info()
+    info = values.date_from_text.cache_info()
     assert info.maxsize is not None
     assert info.maxsize <= 1 << 17
 

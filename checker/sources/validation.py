@@ -18,7 +18,15 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from checker.sources.values import ValueFormatError, parse_bool, parse_date, parse_email, parse_stage, text
+from checker.sources.values import (
+    ValueFormatError,
+    date_from_text,
+    parse_bool,
+    parse_date,
+    parse_email,
+    parse_stage,
+    text,
+)
 from rules.records import (
     CASE_BOOL_COLUMNS,
     CASE_COLUMNS,
@@ -75,9 +83,13 @@ class CaseValidator:
                 found.append(("date_of_birth", "date_of_birth is empty; it is required"))
             elif dob > self.as_of:
                 found.append(("date_of_birth", f"date of birth {dob} is after the as-of date"))
-        for column in self._date_columns:
+        get = row.get
+        for column in self._date_columns:  # the inner loop of validation: most cells are empty
+            raw = get(column)
+            if raw is None or raw == "":
+                continue
             try:
-                value = parse_date(row.get(column))
+                value = date_from_text(raw) if type(raw) is str else parse_date(raw)
             except ValueFormatError as exc:
                 found.append((column, f"{column} {exc}"))
             else:
@@ -94,22 +106,24 @@ class CaseValidator:
 
     def _others(self, row: Row, values: dict[str, Any], found: list[tuple[str, str]]) -> None:
         """Booleans, emails and text: errors here are reported, and the case is still evaluated."""
+        get = row.get
         for column in self._bools:
             try:
-                if parse_bool(row.get(column)):
+                if parse_bool(get(column)):
                     values[column] = True
             except ValueFormatError as exc:
                 found.append((column, f"{column} {exc}"))
         for column in self._emails:
             try:
-                address = parse_email(row.get(column))
+                address = parse_email(get(column))
             except ValueFormatError as exc:
                 found.append((column, f"{column} {exc}; no reminder can be sent to it"))
             else:
                 if address is not None:
                     values[column] = address
         for column in self._texts:
-            value = text(row.get(column))
+            raw = get(column)
+            value = (raw.strip() or None) if type(raw) is str else text(raw)
             if value is not None:
                 values[column] = value
         self._category(values, found)

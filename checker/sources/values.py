@@ -27,6 +27,8 @@ class ValueFormatError(ValueError):
 
 def text(value: object) -> str | None:
     """A text cell: stripped, or ``None`` when empty."""
+    if type(value) is str:
+        return value.strip() or None
     if value is None:
         return None
     stripped = str(value).strip()
@@ -36,7 +38,7 @@ def text(value: object) -> str | None:
 def parse_date(value: object) -> date | None:
     """A date cell, or ``None`` when empty; ``ValueFormatError`` when it is not one of the two formats."""
     if type(value) is str:  # the CSV case: a cell's text, parsed once per distinct text
-        return _date_from_text(value)
+        return date_from_text(value)
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -45,13 +47,14 @@ def parse_date(value: object) -> date | None:
         raise ValueFormatError(f"'{value}' has a time of day; a date is needed")
     if isinstance(value, date):
         return value
-    return _date_from_text(str(value))
+    return date_from_text(str(value))
 
 
 # A caseload has a few thousand distinct date texts however many rows it has: parse each once. Bounded,
 # so a million rows of distinct junk cannot grow it; a refused text raises and is never cached.
 @lru_cache(maxsize=65536)
-def _date_from_text(value: str) -> date | None:
+def date_from_text(value: str) -> date | None:
+    """``parse_date`` for a text cell (what a CSV source gives)."""
     s = value.strip()
     if not s:
         return None
@@ -66,8 +69,18 @@ def _date_from_text(value: str) -> date | None:
     raise ValueFormatError(f"'{s}' is not a date; write YYYY-MM-DD or DD/MM/YYYY")
 
 
+# The spellings as they are usually written, looked up as they come; any other goes the long way.
+_BOOL_TEXT = {
+    **{s: value for value, spellings in ((True, _TRUE), (False, _FALSE)) for word in spellings
+       for s in (word, word.upper(), word.title())},
+    "": False,
+}
+
+
 def parse_bool(value: object) -> bool:
     """A boolean cell; empty is false; ``ValueFormatError`` for any other spelling."""
+    if type(value) is str and (known := _BOOL_TEXT.get(value)) is not None:
+        return known
     if value is None:
         return False
     if isinstance(value, bool):
@@ -84,6 +97,13 @@ def parse_bool(value: object) -> bool:
 
 def parse_email(value: object) -> str | None:
     """An email cell, or ``None`` when empty; ``ValueFormatError`` when it is not an address."""
+    if type(value) is str:
+        return _email_from_text(value)
+    return _email_from_text(str(value)) if value is not None else None
+
+
+@lru_cache(maxsize=65536)  # a caseload has far fewer advisers and managers than rows
+def _email_from_text(value: str) -> str | None:
     s = text(value)
     if s is None:
         return None
