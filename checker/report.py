@@ -6,10 +6,10 @@ the table groups by adviser and so holds the findings it shows. Neither prints n
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
+from json.encoder import encode_basestring
 from typing import IO, Any
 
 from rich.console import Console
@@ -46,21 +46,63 @@ def error_document(e: DataError) -> dict[str, Any]:
     return {"case_ref": e.case_ref, "dispute_ref": e.dispute_ref, "field": e.field, "message": e.message}
 
 
+# The writer below spells each document out with json's own string encoder (the one json.dumps uses with
+# ensure_ascii=False) instead of building a dict per finding and dumping it: the bytes are the same as
+# ``json.dumps(finding_document(f), ensure_ascii=False)`` (tests/test_report_json.py holds it to that).
+_text = encode_basestring
+_BATCH = 1000  # findings per write
+
+
+def _or_null(value: str | None) -> str:
+    return "null" if value is None else _text(value)
+
+
+def finding_json(f: Finding) -> str:
+    """``json.dumps(finding_document(f), ensure_ascii=False)``, spelled out."""
+    completed = "null" if f.completed_on is None else f'"{f.completed_on.isoformat()}"'
+    head = (f'{{"case_ref": {_text(f.case_ref)}, "obligation": {_text(f.obligation)}, "ref": {_or_null(f.ref)}, '
+            f'"status": {_text(f.status.value)}, "due_date": "{f.due_date.isoformat()}", "completed_on": {completed}, ')
+    if f.stage is not None:
+        escalate = "null" if f.escalate_to_stage is None else int.__repr__(f.escalate_to_stage)
+        middle = (f'"stage": {int.__repr__(f.stage)}, "escalate_to_stage": {escalate}, '
+                  f'"owner": {_text(f.owner.value)}, ')
+    else:
+        escalated = "null" if f.escalated_to is None else _text(f.escalated_to.value)
+        middle = f'"owner": {_text(f.owner.value)}, "escalated_to": {escalated}, '
+    return (f'{head}{middle}"working_days_overdue": {int.__repr__(f.working_days_overdue)}, '
+            f'"citation": {_text(f.citation)}}}')
+
+
+def error_json(e: DataError) -> str:
+    """``json.dumps(error_document(e), ensure_ascii=False)``, spelled out."""
+    return (f'{{"case_ref": {_or_null(e.case_ref)}, "dispute_ref": {_or_null(e.dispute_ref)}, '
+            f'"field": {_text(e.field)}, "message": {_text(e.message)}}}')
+
+
 def write_json(out: IO[str], as_of: date, findings: Iterable[Finding],
                data_errors: Callable[[], Iterable[DataError]]) -> int:
-    """Stream the §5 document; ``data_errors`` is called once the findings have all been written."""
-    dumps = json.dumps
+    """Stream the §5 document; ``data_errors`` is called once the findings have all been written.
+
+    Findings are written ``_BATCH`` at a time; what is held is written before an error goes up, so a
+    failing source leaves the same bytes behind as a writer without the batching would.
+    """
     out.write(f'{{"as_of": "{as_of.isoformat()}",\n "findings": [')
     count = 0
-    for finding in findings:
-        out.write(",\n  " if count else "\n  ")
-        out.write(dumps(finding_document(finding), ensure_ascii=False))
-        count += 1
+    held: list[str] = []
+    try:
+        for finding in findings:
+            held.append(finding_json(finding))
+            count += 1
+            if len(held) == _BATCH:
+                out.write(("\n  " if count == _BATCH else ",\n  ") + ",\n  ".join(held))
+                held.clear()
+    finally:
+        if held:
+            out.write(("\n  " if count == len(held) else ",\n  ") + ",\n  ".join(held))
     out.write("\n ],\n \"data_errors\": [")
-    errors = list(data_errors())
-    for i, error in enumerate(errors):
-        out.write(",\n  " if i else "\n  ")
-        out.write(dumps(error_document(error), ensure_ascii=False))
+    errors = [error_json(e) for e in data_errors()]
+    if errors:
+        out.write("\n  " + ",\n  ".join(errors))
     out.write("\n ]\n}\n")
     return count
 
