@@ -40,13 +40,13 @@ from checker.app import App, utc_now
 from checker.channels import Channels
 from checker.health import HealthServer
 from checker.metrics import Metrics
+from checker.planning.guard import TickAbortedError
 from checker.planning.window import london_today
 from checker.settings import Settings
 from checker.sources.factory import named_source
 from checker.state.leader import Leadership
 from checker.state.readiness import readiness
 from checker.state.runs import last_good_run
-from checker.tick import TickAbortedError
 
 log = logging.getLogger(__name__)
 LONDON = ZoneInfo("Europe/London")

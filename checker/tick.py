@@ -23,6 +23,7 @@ from checker.delivery import Delivery, DeliveryCounts
 from checker.engine import CaseResult, Evaluation
 from checker.planning.data_quality import plan_data_error_alert
 from checker.planning.digest import plan_digests
+from checker.planning.guard import TickAbortedError
 from checker.planning.recipients import Routing
 from checker.planning.reminders import ReminderPlanner
 from checker.planning.window import Window
@@ -45,10 +46,6 @@ T = TypeVar("T")
 def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
     while chunk := list(islice(items, size)):
         yield chunk
-
-
-class TickAbortedError(Exception):
-    """The tick was stopped before it changed anything (for example by the source safety guard)."""
 
 
 @dataclass

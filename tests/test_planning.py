@@ -13,11 +13,11 @@ from sqlalchemy import select
 from support.caseload import DISPUTE_COLUMNS, custody_case, write_csv
 
 from checker.app import App
+from checker.planning.guard import TickAbortedError
 from checker.settings import DeliverySettings, RoleAddressSettings, RoutingSettings, Settings, TeamsSettings
 from checker.sources import CsvSource, SourceError
 from checker.state import suppressions
 from checker.state.schema import instance_event, notification, obligation_instance, outbox, run
-from checker.tick import TickAbortedError
 
 MONDAY = date(2026, 11, 23)
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

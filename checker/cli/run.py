@@ -30,9 +30,10 @@ from checker.cli.common import (
 from checker.daemon import Daemon
 from checker.logs import configure_logging
 from checker.metrics import Metrics
+from checker.planning.guard import TickAbortedError
 from checker.settings import Settings
 from checker.sources.factory import named_source, open_source
-from checker.tick import TickAbortedError, TickReport
+from checker.tick import TickReport
 
 EXIT_ABORTED = 1
 

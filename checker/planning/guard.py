@@ -16,7 +16,10 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 
 from checker.state.runs import last_good_run
-from checker.tick import TickAbortedError
+
+
+class TickAbortedError(Exception):
+    """The tick was stopped before it changed anything (by this guard, before the first case)."""
 
 
 def source_guard(max_drop_percent: float) -> Callable[[Connection, int], None]:
