@@ -55,16 +55,19 @@ class Obligation(Generic[P]):
         anchor: date | None,
     ) -> Finding:
         """The finding for a due date and completion: met, pending (``as_of <= due``) or overdue."""
-        if completed_on is not None:
-            return Finding(case_ref, self.id, None, Status.MET, due_date, completed_on, self.owner, None,
-                           self.citation, 0, anchor, self.evidence_columns)
-        if as_of <= due_date:
-            return Finding(case_ref, self.id, None, Status.PENDING, due_date, None, self.owner, None,
-                           self.citation, 0, anchor, self.evidence_columns)
-        late = calendar.working_days_between(due_date, as_of)
-        return Finding(case_ref, self.id, None, Status.OVERDUE, due_date, None, self.owner,
-                       self.escalation.escalated_to(self.owner, late), self.citation, late, anchor,
-                       self.evidence_columns)
+        status, late = standing(due_date, completed_on, as_of, calendar)
+        escalated = self.escalation.escalated_to(self.owner, late) if status is Status.OVERDUE else None
+        return Finding(case_ref, self.id, None, status, due_date, completed_on, self.owner, escalated,
+                       self.citation, late, anchor, self.evidence_columns)
+
+
+def standing(due_date: date, completed_on: date | None, as_of: date, calendar: WorkingCalendar) -> tuple[Status, int]:
+    """Met once completed, else pending while ``as_of <= due_date``, else overdue; and working days overdue."""
+    if completed_on is not None:
+        return Status.MET, 0
+    if as_of <= due_date:
+        return Status.PENDING, 0
+    return Status.OVERDUE, calendar.working_days_between(due_date, as_of)
 
 
 def completion_date(case: CaseRecord, column: str, not_before: str | None) -> date | None:

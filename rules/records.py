@@ -87,12 +87,17 @@ CASE_BOOL_COLUMNS: tuple[str, ...] = tuple(n for n, c in CASE_COLUMNS.items() if
 LEAVING_CARE_CATEGORIES = frozenset({"eligible", "relevant", "former_relevant", "qualifying"})
 
 
-@dataclass(frozen=True, slots=True)
+# CaseRecord, Finding and NotApplicable are built once per case, finding or skipped obligation, a million
+# times a run: a frozen dataclass pays an object.__setattr__ per field for that (about 5x the cost of a
+# plain slotted one). They are read-only by contract instead - nothing assigns to them - and keep the
+# frozen classes' equality and hash (``unsafe_hash``).
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class CaseRecord:
     """One young person, as validated from a cases row. Empty cells are ``None`` (bools: ``False``).
 
-    ``sixteenth_birthday``, ``anchor`` (A: the later of the 16th birthday and ``looked_after_since``)
-    and ``in_care_at_16_or_later`` are derived once on construction (obligations.md §3).
+    Read-only by contract: records are shared by every obligation of the case.
     """
 
     case_ref: str
@@ -179,7 +184,7 @@ class Role(StrEnum):
 _ROLE_RANK = {role: i for i, role in enumerate(Role)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Finding:
     """One obligation instance on the as-of date: the fields of obligations.md §5 and a few more.
 
@@ -204,7 +209,7 @@ class Finding:
     escalate_to_stage: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class NotApplicable:
     """Why an obligation does not apply to a case on the as-of date (for ``checker explain``)."""
 

@@ -9,14 +9,13 @@ stage (the last stage stays where it is). Disputes carry no ``escalated_to`` (ex
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from pydantic import Field
 
 from rules.calendar import WorkingCalendar
 from rules.kinds.base import Assessment, DisputeRuleKind
-from rules.obligation import Obligation
+from rules.obligation import Obligation, standing
 from rules.periods import Parameters
 from rules.records import CaseRecord, DisputeRecord, Finding, Role, Status
 
@@ -48,18 +47,11 @@ def assess(
     p = ob.parameters
     stage = dispute.stage
     due = calendar.working_days_after(dispute.stage_started_on, p.working_days_per_stage)
-    owner = p.stage_owners[stage - 1]
-    base: Finding = ob.finding(case.case_ref, due, dispute.resolved_on, as_of, calendar,
-                               dispute.stage_started_on)
-    overdue = base.status is Status.OVERDUE
-    return replace(
-        base,
-        ref=dispute.dispute_ref,
-        owner=owner,
-        escalated_to=None,
-        stage=stage,
-        escalate_to_stage=min(stage + 1, len(p.stage_owners)) if overdue else None,
-    )
+    status, late = standing(due, dispute.resolved_on, as_of, calendar)
+    escalate = min(stage + 1, len(p.stage_owners)) if status is Status.OVERDUE else None
+    return Finding(case.case_ref, ob.id, dispute.dispute_ref, status, due, dispute.resolved_on,
+                   p.stage_owners[stage - 1], None, ob.citation, late, dispute.stage_started_on,
+                   ob.evidence_columns, stage, escalate)
 
 
 KIND = DisputeRuleKind(
