@@ -25,15 +25,24 @@ _MIN_YEAR = 1900
 _MAX_YEAR = 2200
 
 
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: date, months: int) -> date:
     """``day`` plus ``months`` (negative to subtract), clamped to the end of a shorter month."""
     index = day.year * 12 + (day.month - 1) + months
     year, month0 = divmod(index, 12)
     month = month0 + 1
-    last = _calendar.monthrange(year, month)[1]
-    return date(year, month, min(day.day, last))
+    d = day.day
+    if d > 28:  # only the 29th to the 31st can fall beyond the end of a month
+        last = 29 if month == 2 and _calendar.isleap(year) else _DAYS_IN_MONTH[month]
+        d = min(d, last)
+    return date(year, month, d)
 
 
+# Pure, and asked for the same few birthdays (16, 21, 25) of the same few thousand dates of birth over and
+# over: a bounded cache. A date beyond the calendar raises ValueError, which is never cached.
+@lru_cache(maxsize=65536)
 def birthday(date_of_birth: date, age: int) -> date:
     """The day a person born on ``date_of_birth`` reaches ``age`` (29 February → 1 March)."""
     year = date_of_birth.year + age

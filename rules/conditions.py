@@ -8,6 +8,7 @@ not hold, ``why_not(case, as_of)`` in plain English for ``checker explain``.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Literal, Union
 
 from pydantic import Field
@@ -24,6 +25,11 @@ from rules.periods import (
     anchor_date,
 )
 from rules.records import CaseRecord
+
+
+@lru_cache(maxsize=256)  # one entry per not_one_of of the profile
+def _lowered(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(v.lower() for v in values)
 
 
 def _show(value: object) -> str:
@@ -86,7 +92,7 @@ class NotOneOf(Parameters):
 
     def holds(self, case: CaseRecord, as_of: date) -> bool:
         value = getattr(case, self.column)
-        return value is None or value.lower() not in {v.lower() for v in self.values}
+        return value is None or value.lower() not in _lowered(self.values)
 
     def why_not(self, case: CaseRecord, as_of: date) -> str:
         return f"{self.column} is {getattr(case, self.column)}"

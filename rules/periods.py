@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from rules.calendar import WorkingCalendar, add_months, turns
+from rules.calendar import WorkingCalendar, add_months, birthday, turns
 from rules.records import CASE_COLUMNS, CaseRecord, ColumnType
 
 ANCHOR_A = "A"
@@ -68,7 +68,7 @@ def case_anchor_a(case: CaseRecord) -> date | None:
     since = case.looked_after_since
     if since is None:
         return None
-    sixteenth = turns(case.date_of_birth, 16)
+    sixteenth = birthday(case.date_of_birth, 16)
     return since if since > sixteenth else sixteenth
 
 
