@@ -83,7 +83,7 @@ def findings_for(case: CaseRecord, disputes: Sequence[DisputeRecord], profile: P
     found: list[Finding] = []
     for obligation, kind in profile.case_obligations:
         try:
-            outcome = kind.assess(case, obligation, as_of, calendar)
+            outcome = kind.assess(case, obligation, as_of, calendar, False)
         except UNCOUNTABLE:
             errors.append(uncountable(case, None, obligation))
             continue
@@ -92,7 +92,7 @@ def findings_for(case: CaseRecord, disputes: Sequence[DisputeRecord], profile: P
     for one in disputes:
         for obligation, dispute_kind in profile.dispute_obligations:
             try:
-                outcome = dispute_kind.assess(case, one, obligation, as_of, calendar)
+                outcome = dispute_kind.assess(case, one, obligation, as_of, calendar, False)
             except UNCOUNTABLE:
                 errors.append(uncountable(case, one, obligation))
                 continue

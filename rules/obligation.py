@@ -13,12 +13,15 @@ from datetime import date
 from typing import Generic, TypeVar
 
 from rules.calendar import WorkingCalendar
-from rules.conditions import Condition, first_failing
+from rules.conditions import Condition
 from rules.escalation import EscalationThresholds
 from rules.periods import Parameters
 from rules.records import CaseRecord, Finding, NotApplicable, Role, Status
 
 P = TypeVar("P", bound=Parameters)
+
+NOT_EXPLAINED = NotApplicable("does not apply (the reason was not asked for)")
+"""What ``assess(..., explain=False)`` answers when the conditions fail: one object, no words built."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +43,16 @@ class Obligation(Generic[P]):
     evidence_columns: tuple[str, ...]
     columns: frozenset[str]
 
-    def not_applicable(self, case: CaseRecord, as_of: date) -> NotApplicable | None:
-        """Why the profile's "applies when" conditions fail for this case, or ``None`` if they hold."""
-        failing = first_failing(self.applies_when, case, as_of)
-        return None if failing is None else NotApplicable(failing.why_not(case, as_of))
+    def not_applicable(self, case: CaseRecord, as_of: date, explain: bool = True) -> NotApplicable | None:
+        """Why the profile's "applies when" conditions fail for this case, or ``None`` if they hold.
+
+        ``explain=False`` (the engine's inner loop, which keeps findings only) answers ``NOT_EXPLAINED``
+        instead of putting the reason into words.
+        """
+        for condition in self.applies_when:
+            if not condition.holds(case, as_of):
+                return NotApplicable(condition.why_not(case, as_of)) if explain else NOT_EXPLAINED
+        return None
 
     def finding(
         self,

@@ -34,9 +34,10 @@ def evidence(p: AfterAnchorParameters) -> tuple[str, ...]:
 
 
 def assess(
-    case: CaseRecord, ob: Obligation[AfterAnchorParameters], as_of: date, calendar: WorkingCalendar
+    case: CaseRecord, ob: Obligation[AfterAnchorParameters], as_of: date, calendar: WorkingCalendar,
+    explain: bool = True,
 ) -> Assessment:
-    if (why := ob.not_applicable(case, as_of)) is not None:
+    if (why := ob.not_applicable(case, as_of, explain)) is not None:
         return why
     p = ob.parameters
     start = anchor_date(case, p.anchor)

@@ -44,14 +44,15 @@ def evidence(p: AgeMilestoneParameters) -> tuple[str, ...]:
 
 
 def assess(
-    case: CaseRecord, ob: Obligation[AgeMilestoneParameters], as_of: date, calendar: WorkingCalendar
+    case: CaseRecord, ob: Obligation[AgeMilestoneParameters], as_of: date, calendar: WorkingCalendar,
+    explain: bool = True,
 ) -> Assessment:
     p = ob.parameters
     care_age = p.in_care_at or p.due_at
     care_day = care_age.reached_on(case.date_of_birth)
     if not case.in_care_on(care_day):
         return NotApplicable(f"not in care at {care_age.describe()} ({care_day})")
-    if (why := ob.not_applicable(case, as_of)) is not None:
+    if (why := ob.not_applicable(case, as_of, explain)) is not None:
         return why
     age = p.due_at_when.age if p.due_at_when and getattr(case, p.due_at_when.column) else p.due_at
     reached = age.reached_on(case.date_of_birth)

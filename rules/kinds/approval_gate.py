@@ -36,9 +36,10 @@ def evidence(p: ApprovalGateParameters) -> tuple[str, ...]:
 
 
 def assess(
-    case: CaseRecord, ob: Obligation[ApprovalGateParameters], as_of: date, calendar: WorkingCalendar
+    case: CaseRecord, ob: Obligation[ApprovalGateParameters], as_of: date, calendar: WorkingCalendar,
+    explain: bool = True,
 ) -> Assessment:
-    if (why := ob.not_applicable(case, as_of)) is not None:
+    if (why := ob.not_applicable(case, as_of, explain)) is not None:
         return why
     p = ob.parameters
     event: date | None = getattr(case, p.event)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from rules.calendar import WorkingCalendar
 from rules.obligation import Obligation
@@ -26,8 +26,18 @@ from rules.records import CaseRecord, DisputeRecord, Finding, NotApplicable
 
 Assessment = Finding | NotApplicable
 
-CaseAssess = Callable[[CaseRecord, Obligation[Any], date, WorkingCalendar], Assessment]
-DisputeAssess = Callable[[CaseRecord, DisputeRecord, Obligation[Any], date, WorkingCalendar], Assessment]
+
+
+class CaseAssess(Protocol):
+    """``explain=False``: the caller keeps findings only, so "applies when" failures need no reason."""
+
+    def __call__(self, case: CaseRecord, ob: Obligation[Any], as_of: date, calendar: WorkingCalendar,
+                 explain: bool = True, /) -> Assessment: ...
+
+
+class DisputeAssess(Protocol):
+    def __call__(self, case: CaseRecord, dispute: DisputeRecord, ob: Obligation[Any], as_of: date,
+                 calendar: WorkingCalendar, explain: bool = True, /) -> Assessment: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,8 +41,9 @@ def assess(
     ob: Obligation[LadderParameters],
     as_of: date,
     calendar: WorkingCalendar,
+    explain: bool = True,
 ) -> Assessment:
-    if (why := ob.not_applicable(case, as_of)) is not None:
+    if (why := ob.not_applicable(case, as_of, explain)) is not None:
         return why
     p = ob.parameters
     stage = dispute.stage
