@@ -49,15 +49,22 @@ class CsvSource:
     def _rows(self, path: Path, table: Mapping[str, Column], what: str) -> Iterator[dict[str, Any]]:
         names = self._header(path, table, what)
         keep = [(i, name) for i, name in enumerate(names) if name is not None]
+        kept = [name for _, name in keep]
+        # The usual header is canonical columns only: then a row is just the header zipped with the cells
+        # (a short row gives the columns it has, extra trailing cells are dropped, as below).
+        canonical_only = len(kept) == len(names)
         with self._open(path) as handle:
             reader = csv.reader(handle)
             next(reader, None)
             try:
                 for cells in reader:
-                    if not any(cell.strip() for cell in cells):
+                    if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):
                         continue  # a blank line, or a row of nothing but commas left by a spreadsheet
-                    width = len(cells)
-                    yield {name: cells[i] for i, name in keep if i < width}
+                    if canonical_only:
+                        yield dict(zip(kept, cells, strict=False))
+                    else:
+                        width = len(cells)
+                        yield {name: cells[i] for i, name in keep if i < width}
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise _unreadable(path, reader.line_num, exc) from None
 
