@@ -58,18 +58,22 @@ def _or_null(value: str | None) -> str:
 
 
 def finding_json(f: Finding) -> str:
-    """``json.dumps(finding_document(f), ensure_ascii=False)``, spelled out."""
+    """``json.dumps(finding_document(f), ensure_ascii=False)``, spelled out.
+
+    Status and Role are StrEnums, so a member is encoded as its value's text without the ``.value``
+    lookup (a Python-level descriptor); the working days overdue are always a plain ``int``.
+    """
     completed = "null" if f.completed_on is None else f'"{f.completed_on.isoformat()}"'
     head = (f'{{"case_ref": {_text(f.case_ref)}, "obligation": {_text(f.obligation)}, "ref": {_or_null(f.ref)}, '
-            f'"status": {_text(f.status.value)}, "due_date": "{f.due_date.isoformat()}", "completed_on": {completed}, ')
+            f'"status": {_text(f.status)}, "due_date": "{f.due_date.isoformat()}", "completed_on": {completed}, ')
     if f.stage is not None:
         escalate = "null" if f.escalate_to_stage is None else int.__repr__(f.escalate_to_stage)
         middle = (f'"stage": {int.__repr__(f.stage)}, "escalate_to_stage": {escalate}, '
-                  f'"owner": {_text(f.owner.value)}, ')
+                  f'"owner": {_text(f.owner)}, ')
     else:
-        escalated = "null" if f.escalated_to is None else _text(f.escalated_to.value)
-        middle = f'"owner": {_text(f.owner.value)}, "escalated_to": {escalated}, '
-    return (f'{head}{middle}"working_days_overdue": {int.__repr__(f.working_days_overdue)}, '
+        escalated = "null" if f.escalated_to is None else _text(f.escalated_to)
+        middle = f'"owner": {_text(f.owner)}, "escalated_to": {escalated}, '
+    return (f'{head}{middle}"working_days_overdue": {f.working_days_overdue}, '
             f'"citation": {_text(f.citation)}}}')
 
 
