@@ -7,7 +7,6 @@ test therefore puts a good case (G1, with a good dispute G-D) next to the bad re
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.caseload import write_rows
 
 from checker.cli import main
 from checker.engine import Evaluation
@@ -54,17 +54,6 @@ def lancashire() -> Profile:
     return load_profile("lancashire")
 
 
-def write_csv(path: Path, rows: Sequence[Row], header: Sequence[str] = ()) -> Path:
-    columns = list(header)
-    for row in rows:
-        columns += [name for name in row if name not in columns]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 @dataclass
 class Outcome:
     findings: list[Finding]
@@ -93,8 +82,8 @@ class Outcome:
 
 def evaluate(folder: Path, profile: Profile, cases: Sequence[Row], disputes: Sequence[Row] = (),
              as_of: str = AS_OF) -> Outcome:
-    cases_csv = write_csv(folder / "cases.csv", [GOOD, *cases])
-    disputes_csv = write_csv(folder / "disputes.csv", [GOOD_DISPUTE, *disputes], DISPUTE_HEADER)
+    cases_csv = write_rows(folder / "cases.csv", [GOOD, *cases])
+    disputes_csv = write_rows(folder / "disputes.csv", [GOOD_DISPUTE, *disputes], DISPUTE_HEADER)
     evaluation = Evaluation(CsvSource(cases_csv, disputes_csv), profile, date.fromisoformat(as_of))
     findings = [f for result in evaluation.results() for f in result.findings]
     return Outcome(findings, evaluation.data_errors)
@@ -322,7 +311,7 @@ def test_a_missing_required_cases_column_stops_the_run(tmp_path: Path, missing: 
 
 @pytest.mark.parametrize("missing", ["dispute_ref", "case_ref", "stage", "stage_started_on"])
 def test_a_missing_required_disputes_column_stops_the_run(tmp_path: Path, missing: str) -> None:
-    cases = write_csv(tmp_path / "cases.csv", [GOOD])
+    cases = write_rows(tmp_path / "cases.csv", [GOOD])
     columns = [c for c in DISPUTE_HEADER if c != missing]
     disputes = tmp_path / "disputes.csv"
     disputes.write_text(",".join(columns) + "\n" + ",".join(GOOD_DISPUTE.get(c, "") for c in columns) + "\n")
@@ -333,7 +322,7 @@ def test_a_missing_required_disputes_column_stops_the_run(tmp_path: Path, missin
 
 
 def test_data_errors_do_not_stop_the_run(tmp_path: Path) -> None:
-    cases = write_csv(tmp_path / "cases.csv", [GOOD, {"case_ref": "C9", "date_of_birth": "2031-01-01"}])
+    cases = write_rows(tmp_path / "cases.csv", [GOOD, {"case_ref": "C9", "date_of_birth": "2031-01-01"}])
     code, out, err = run_check("--cases", str(cases))
     assert code == 0, err
     assert '"date of birth 2031-01-01 is after the as-of date"' in out

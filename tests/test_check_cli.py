@@ -7,15 +7,15 @@ for every obligation of the profile. Expected dates and counts are worked out by
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support.caseload import write_rows
 
 from checker.cli import main
 from checker.profiles import load_profile
@@ -45,17 +45,6 @@ def core(tmp_path: Path) -> str:
     listed = ", ".join(f'"{o}"' for o in CORE)
     path.write_text(f'[profile]\nname = "core"\ntitle = "Core"\nobligations = [{listed}]\n')
     return str(path)
-
-
-def write_csv(path: Path, rows: Sequence[Row], header: Sequence[str] = ()) -> Path:
-    columns = list(header)
-    for row in rows:
-        columns += [name for name in row if name not in columns]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -103,8 +92,8 @@ COMMON = ("case_ref", "obligation", "ref", "status", "due_date", "completed_on")
 
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
-    return (write_csv(tmp_path / "cases.csv", CASES),
-            write_csv(tmp_path / "disputes.csv", DISPUTES, DISPUTE_HEADER))
+    return (write_rows(tmp_path / "cases.csv", CASES),
+            write_rows(tmp_path / "disputes.csv", DISPUTES, DISPUTE_HEADER))
 
 
 def check_json(profile: str, cases: Path, disputes: Path | None = None, as_of: str = AS_OF) -> dict[str, Any]:
@@ -189,7 +178,7 @@ def test_no_cases_is_an_empty_document(core: str, tmp_path: Path) -> None:
 
 
 def test_the_run_completes_with_data_errors_exit_0(tmp_path: Path) -> None:
-    cases = write_csv(tmp_path / "cases.csv", [{"case_ref": "", "date_of_birth": "2008-01-01"},
+    cases = write_rows(tmp_path / "cases.csv", [{"case_ref": "", "date_of_birth": "2008-01-01"},
                                                 {"case_ref": "C1", "date_of_birth": "01/13/2008"}])
     code, out, err = run("check", "--as-of", AS_OF, "--cases", str(cases), "--format", "json")
     assert code == 0, err
@@ -200,7 +189,7 @@ def test_the_run_completes_with_data_errors_exit_0(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("problem", ["missing-cases", "missing-disputes", "not-utf8", "empty", "a-folder"])
 def test_an_unreadable_file_stops_the_run_with_the_reason_on_stderr(tmp_path: Path, problem: str) -> None:
-    cases = write_csv(tmp_path / "cases.csv", CASES)
+    cases = write_rows(tmp_path / "cases.csv", CASES)
     disputes = None
     if problem == "missing-cases":
         cases = tmp_path / "no-such-cases.csv"
@@ -244,7 +233,7 @@ TABLE_CASES = [
 
 
 def table(tmp_path: Path, profile: str, *extra: str) -> list[str]:
-    cases = write_csv(tmp_path / "table.csv", TABLE_CASES)
+    cases = write_rows(tmp_path / "table.csv", TABLE_CASES)
     code, out, err = run("check", "--profile", profile, "--as-of", AS_OF, "--cases", str(cases), *extra)
     assert code == 0, err
     return out.splitlines()
@@ -304,12 +293,12 @@ def test_the_table_lists_the_data_errors(core: str, tmp_path: Path) -> None:
 # --- explain ----------------------------------------------------------------------------------------------
 
 def explain(tmp_path: Path, case_ref: str, with_disputes: bool = True, as_of: str = AS_OF) -> tuple[int, str]:
-    cases = write_csv(tmp_path / "explain.csv", [*CASES, *TABLE_CASES,
+    cases = write_rows(tmp_path / "explain.csv", [*CASES, *TABLE_CASES,
                                                 {"case_ref": "R1", "date_of_birth": "2009-01-01"},
                                                 {"case_ref": "R1", "date_of_birth": "2009-02-01"}])
     args = ["explain", case_ref, "--as-of", as_of, "--cases", str(cases)]
     if with_disputes:
-        args += ["--disputes", str(write_csv(tmp_path / "explain-disputes.csv", DISPUTES, DISPUTE_HEADER))]
+        args += ["--disputes", str(write_rows(tmp_path / "explain-disputes.csv", DISPUTES, DISPUTE_HEADER))]
     result = CliRunner().invoke(main, args)
     return result.exit_code, result.output
 
@@ -410,14 +399,14 @@ def test_explain_an_unknown_case_is_a_clear_error_on_stderr(tmp_path: Path) -> N
     assert code != 0
     assert "No case ZZ404" in text
     assert "Traceback" not in text
-    cases = write_csv(tmp_path / "one.csv", CASES)
+    cases = write_rows(tmp_path / "one.csv", CASES)
     result = CliRunner().invoke(main, ["explain", "ZZ404", "--as-of", AS_OF, "--cases", str(cases)])
     assert "No case ZZ404" in result.stderr
     assert result.stdout == ""
 
 
 def test_explain_a_date_no_due_date_can_be_counted_from(tmp_path: Path) -> None:
-    cases = write_csv(tmp_path / "late.csv", [{"case_ref": "L1", "date_of_birth": "2009-05-10",
+    cases = write_rows(tmp_path / "late.csv", [{"case_ref": "L1", "date_of_birth": "2009-05-10",
                                                "looked_after_since": "2015-03-01",
                                                "housing_register_joined_on": "2025-09-01",
                                                "housing_register_renewed_on": "9999-12-31"}])

@@ -9,7 +9,6 @@ and escalation follow obligations-extended.md §4.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.caseload import write_rows
 
 from checker.engine import Evaluation
 from checker.profiles import Profile, load_profile
@@ -41,24 +41,13 @@ def lancashire() -> Profile:
     return load_profile("lancashire")
 
 
-def write_csv(path: Path, rows: Sequence[Row], header: Sequence[str] = ()) -> Path:
-    columns = list(header)
-    for row in rows:
-        columns += [name for name in row if name not in columns]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 def evaluate(folder: Path, profile: Profile, as_of: str, cases: Sequence[Row],
              disputes: Sequence[Row] | None = None) -> tuple[dict[tuple[str, str, str | None], Finding],
                                                               list[DataError]]:
-    cases_csv = write_csv(folder / "cases.csv", cases)
+    cases_csv = write_rows(folder / "cases.csv", cases)
     disputes_csv = None
     if disputes is not None:
-        disputes_csv = write_csv(folder / "disputes.csv", disputes,
+        disputes_csv = write_rows(folder / "disputes.csv", disputes,
                                  ("dispute_ref", "case_ref", "stage", "stage_started_on", "resolved_on"))
     evaluation = Evaluation(CsvSource(cases_csv, disputes_csv), profile, date.fromisoformat(as_of))
     found = {(f.case_ref, f.obligation, f.ref): f for r in evaluation.results() for f in r.findings}

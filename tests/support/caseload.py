@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 COLUMNS = ["case_ref", "given_name", "family_name", "date_of_birth", "looked_after_since", "adviser_email",
@@ -26,4 +27,16 @@ def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] = COLUM
         writer.writeheader()
         for row in rows:
             writer.writerow({c: row.get(c, "") for c in columns})
+    return path
+
+
+def write_rows(path: Path, rows: Sequence[Mapping[str, str]], header: Sequence[str] = ()) -> Path:
+    """A CSV of exactly these rows: the header is ``header`` and then every column a row names, in order."""
+    columns = list(header)
+    for row in rows:
+        columns += [name for name in row if name not in columns]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
     return path
