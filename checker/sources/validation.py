@@ -15,6 +15,7 @@ The rules are obligations.md §2 "Bad input" and obligations-extended.md §2.1:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import MISSING, fields
 from datetime import date
 from typing import Any
 
@@ -41,6 +42,15 @@ _TEXT_COLUMNS = tuple(n for n, c in CASE_COLUMNS.items() if c.type == "text" and
 _EMAIL_COLUMNS = tuple(n for n, c in CASE_COLUMNS.items() if c.type == "email")
 Row = Mapping[str, Any]
 
+# A record is built from its fields in order (a list of values, then CaseRecord(*values)): binding
+# twenty-odd keyword arguments to a 41-parameter __init__ cost more than checking the whole row did.
+_FIELDS = fields(CaseRecord)
+_AT = {f.name: i for i, f in enumerate(_FIELDS)}
+_EMPTY: list[Any] = [None if f.default is MISSING else f.default for f in _FIELDS]
+_REF, _DOB = _AT["case_ref"], _AT["date_of_birth"]
+_SINCE, _CEASED = _AT["looked_after_since"], _AT["ceased_looked_after_on"]
+_CATEGORY, _IN_CUSTODY, _RELEASE = _AT["leaving_care_category"], _AT["in_custody"], _AT["release_date"]
+
 
 class CaseValidator:
     """Validates case rows for one as-of date, given the case refs that occur more than once."""
@@ -49,10 +59,10 @@ class CaseValidator:
         self.as_of = as_of
         self.duplicate_refs = duplicate_refs
         # Columns the source lacks read as empty in every row: skip them instead of looking them up.
-        self._date_columns = tuple(c for c in CASE_DATE_COLUMNS if c in columns and c != "date_of_birth")
-        self._bools = tuple(c for c in CASE_BOOL_COLUMNS if c in columns)
-        self._texts = tuple(c for c in _TEXT_COLUMNS if c in columns)
-        self._emails = tuple(c for c in _EMAIL_COLUMNS if c in columns)
+        self._date_columns = tuple((c, _AT[c]) for c in CASE_DATE_COLUMNS if c in columns and c != "date_of_birth")
+        self._bools = tuple((c, _AT[c]) for c in CASE_BOOL_COLUMNS if c in columns)
+        self._texts = tuple((c, _AT[c]) for c in _TEXT_COLUMNS if c in columns)
+        self._emails = tuple((c, _AT[c]) for c in _EMAIL_COLUMNS if c in columns)
 
     def case(self, row: Row, errors: list[DataError]) -> CaseRecord | None:
         """The record for ``row``, or ``None`` when the whole case is rejected; errors are appended."""
@@ -62,16 +72,18 @@ class CaseValidator:
             found.append(("case_ref", "case_ref is empty, so the row cannot be matched to a young person"))
         elif ref in self.duplicate_refs:
             found.append(("case_ref", f"case_ref {ref} appears on more than one row; every such row is rejected"))
-        values: dict[str, Any] = {}
+        values = _EMPTY.copy()  # CaseRecord's fields in order, every one at its default
         dob = self._dates(row, values, found)
         if found or ref is None or dob is None:
             errors.extend(DataError(ref, None, field, message) for field, message in found)
             return None
         self._others(row, values, found)
         errors.extend(DataError(ref, None, field, message) for field, message in found)
-        return CaseRecord(case_ref=ref, date_of_birth=dob, **values)
+        values[_REF] = ref
+        values[_DOB] = dob
+        return CaseRecord(*values)
 
-    def _dates(self, row: Row, values: dict[str, Any], found: list[tuple[str, str]]) -> date | None:
+    def _dates(self, row: Row, values: list[Any], found: list[tuple[str, str]]) -> date | None:
         """Every date column, and the checks whose failure rejects the whole case."""
         try:
             dob = parse_date(row.get("date_of_birth"))
@@ -84,7 +96,7 @@ class CaseValidator:
             elif dob > self.as_of:
                 found.append(("date_of_birth", f"date of birth {dob} is after the as-of date"))
         get = row.get
-        for column in self._date_columns:  # the inner loop of validation: most cells are empty
+        for column, at in self._date_columns:  # the inner loop of validation: most cells are empty
             raw = get(column)
             if raw is None or raw == "":
                 continue
@@ -94,53 +106,54 @@ class CaseValidator:
                 found.append((column, f"{column} {exc}"))
             else:
                 if value is not None:
-                    values[column] = value
-        since = values.get("looked_after_since")
+                    values[at] = value
+        since = values[_SINCE]
         if since is not None and dob is not None and since < dob:
             found.append(("looked_after_since", f"looked_after_since {since} is before the date of birth {dob}"))
-        ceased = values.get("ceased_looked_after_on")
+        ceased = values[_CEASED]
         if ceased is not None and since is not None and ceased < since:
             found.append(("ceased_looked_after_on",
                           f"ceased_looked_after_on {ceased} is before looked_after_since {since}"))
         return dob
 
-    def _others(self, row: Row, values: dict[str, Any], found: list[tuple[str, str]]) -> None:
+    def _others(self, row: Row, values: list[Any], found: list[tuple[str, str]]) -> None:
         """Booleans, emails and text: errors here are reported, and the case is still evaluated."""
         get = row.get
-        for column in self._bools:
+        for column, at in self._bools:
             try:
                 if parse_bool(get(column)):
-                    values[column] = True
+                    values[at] = True
             except ValueFormatError as exc:
                 found.append((column, f"{column} {exc}"))
-        for column in self._emails:
+        for column, at in self._emails:
             try:
                 address = parse_email(get(column))
             except ValueFormatError as exc:
                 found.append((column, f"{column} {exc}; no reminder can be sent to it"))
             else:
                 if address is not None:
-                    values[column] = address
-        for column in self._texts:
+                    values[at] = address
+        for column, at in self._texts:
             raw = get(column)
             value = (raw.strip() or None) if type(raw) is str else text(raw)
             if value is not None:
-                values[column] = value
+                values[at] = value
         self._category(values, found)
-        if values.get("in_custody") and values.get("release_date") is None:
+        if values[_IN_CUSTODY] and values[_RELEASE] is None:
             found.append(("release_date",
                           "in_custody is true but release_date is empty; the obligations that count from "
                           "the release date are skipped until it is recorded"))
 
     @staticmethod
-    def _category(values: dict[str, Any], found: list[tuple[str, str]]) -> None:
+    def _category(values: list[Any], found: list[tuple[str, str]]) -> None:
         """Leaving-care categories are compared in lower case; any other value reads as unknown."""
-        category = values.pop("leaving_care_category", None)
+        category = values[_CATEGORY]
         if category is None:
             return
         if category.lower() in LEAVING_CARE_CATEGORIES:
-            values["leaving_care_category"] = category.lower()
+            values[_CATEGORY] = category.lower()
         else:
+            values[_CATEGORY] = None
             found.append(("leaving_care_category",
                           f"leaving_care_category '{category}' is not one of "
                           f"{', '.join(sorted(LEAVING_CARE_CATEGORIES))}; read as unknown"))
