@@ -32,10 +32,6 @@ def _lowered(values: tuple[str, ...]) -> frozenset[str]:
     return frozenset(v.lower() for v in values)
 
 
-def _show(value: object) -> str:
-    return "empty" if value is None else str(value)
-
-
 class IsSet(Parameters):
     """The column has a value (a boolean column: is true)."""
 
