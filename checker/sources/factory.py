@@ -7,7 +7,6 @@ from pathlib import Path
 from checker.settings import CsvSourceSettings, Settings
 from checker.sources.base import Source, SourceError
 from checker.sources.csv_source import CsvSource
-from checker.sources.sql_source import SqlSource, read_query
 
 
 def named_source(settings: Settings, name: str | None) -> Source:
@@ -25,6 +24,8 @@ def named_source(settings: Settings, name: str | None) -> Source:
     if isinstance(entry, CsvSourceSettings):
         disputes = settings.resolve(entry.disputes) if entry.disputes else None
         return CsvSource(settings.resolve(entry.cases), disputes)
+    from checker.sources.sql_source import SqlSource, read_query  # noqa: PLC0415 - SQLAlchemy only for a SQL source
+
     disputes_query = read_query(settings.resolve(entry.disputes_query)) if entry.disputes_query else None
     return SqlSource(entry.url.get_secret_value(), read_query(settings.resolve(entry.cases_query)),
                      disputes_query)
