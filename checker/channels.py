@@ -112,9 +112,9 @@ class _Builder:
 
     def graph_mail(self) -> GraphMailNotifier:
         app = self._activity_config().app
-        config = GraphMailConfig(app.tenant_id, app.client_id, self.settings.graph.sender, app.client_secret,
-                                 app.certificate_pem_path, app.certificate_thumbprint, app.authority_host,
-                                 app.graph_url)
+        config = GraphMailConfig(app.tenant_id, app.client_id, app.client_secret, app.certificate_pem_path,
+                                 app.certificate_thumbprint, app.authority_host, app.graph_url,
+                                 sender=self.settings.graph.sender)
         client, api = self.graph_api()
         return GraphMailNotifier(config, client, api=api)
 

@@ -110,6 +110,12 @@ class GraphApp:
         return f"{self.authority_host}/{self.tenant_id}"
 
     @property
+    def app(self) -> GraphApp:
+        """The registration alone (a channel's config that extends it, such as the mail sender's, gives it)."""
+        return GraphApp(self.tenant_id, self.client_id, self.client_secret, self.certificate_pem_path,
+                        self.certificate_thumbprint, self.authority_host, self.graph_url)
+
+    @property
     def scope(self) -> str:
         """``<graph origin>/.default``: the application permissions granted to the app."""
         url = httpx.URL(self.graph_url)

@@ -36,7 +36,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -60,30 +59,15 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)  # fai
 
 
 @dataclass(frozen=True, slots=True)
-class GraphMailConfig:
-    """The app registration and the sender mailbox (its UPN). See ``graph_auth.GraphApp`` for the rest."""
+class GraphMailConfig(GraphApp):
+    """The app registration (``graph_auth.GraphApp``, validated there) and the sender mailbox: its UPN."""
 
-    tenant_id: str
-    client_id: str
-    sender: str
-    client_secret: str | None = field(default=None, repr=False)
-    certificate_pem_path: Path | None = None
-    certificate_thumbprint: str | None = None
-    authority_host: str = "https://login.microsoftonline.com"
-    graph_url: str = "https://graph.microsoft.com/v1.0"
+    sender: str = field(kw_only=True)
 
     def __post_init__(self) -> None:
         if not _ADDRESS.match(self.sender or ""):
             raise ValueError("the Graph mail sender must be the mailbox's user principal name (name@domain)")
-        app = GraphApp(self.tenant_id, self.client_id, self.client_secret, self.certificate_pem_path,
-                       self.certificate_thumbprint, self.authority_host, self.graph_url)
-        for name in ("certificate_pem_path", "certificate_thumbprint", "authority_host", "graph_url"):
-            object.__setattr__(self, name, getattr(app, name))  # as validated and normalised
-
-    @property
-    def app(self) -> GraphApp:
-        return GraphApp(self.tenant_id, self.client_id, self.client_secret, self.certificate_pem_path,
-                        self.certificate_thumbprint, self.authority_host, self.graph_url)
+        GraphApp.__post_init__(self)  # not super(): a slots dataclass is a new class, which breaks its cell
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -49,26 +48,8 @@ _HINTS = {
 
 
 @dataclass(frozen=True, slots=True)
-class TeamsActivityConfig:
-    """The app registration (see ``graph_auth.GraphApp``)."""
-
-    tenant_id: str
-    client_id: str
-    client_secret: str | None = field(default=None, repr=False)
-    certificate_pem_path: Path | None = None
-    certificate_thumbprint: str | None = None
-    authority_host: str = "https://login.microsoftonline.com"
-    graph_url: str = "https://graph.microsoft.com/v1.0"
-
-    def __post_init__(self) -> None:
-        app = self.app
-        for name in ("certificate_pem_path", "certificate_thumbprint", "authority_host", "graph_url"):
-            object.__setattr__(self, name, getattr(app, name))  # as validated and normalised
-
-    @property
-    def app(self) -> GraphApp:
-        return GraphApp(self.tenant_id, self.client_id, self.client_secret, self.certificate_pem_path,
-                        self.certificate_thumbprint, self.authority_host, self.graph_url)
+class TeamsActivityConfig(GraphApp):
+    """The app registration is all the activity feed needs (``graph_auth.GraphApp``, validated there)."""
 
 
 def one_line(text: str, limit: int = TEXT_LIMIT) -> str:

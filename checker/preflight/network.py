@@ -39,7 +39,7 @@ def check_graph_sender(settings: Settings, name: str) -> Check | None:
     g = settings.graph
     try:
         # The sender is validated first; "-" stands in for the credential, which check_graph tries for real.
-        GraphMailConfig(g.tenant_id, g.client_id, g.sender, "-", None, None, g.authority_host, g.graph_url)
+        GraphMailConfig(g.tenant_id, g.client_id, "-", None, None, g.authority_host, g.graph_url, sender=g.sender)
     except ValueError as exc:
         if "sender" in str(exc):
             return failed(name, f"the [graph] settings cannot work: {exc}",

@@ -506,7 +506,7 @@ def test_config_is_validated(changes: dict[str, Any], complaint: str) -> None:
 
 
 def test_config_hides_the_secret_and_derives_the_scope() -> None:
-    cfg = GraphMailConfig(TENANT, CLIENT_ID, SENDER, CLIENT_SECRET,
+    cfg = GraphMailConfig(TENANT, CLIENT_ID, CLIENT_SECRET, sender=SENDER,
                           certificate_thumbprint=None, graph_url="https://graph.microsoft.com/v1.0/")
     assert CLIENT_SECRET not in repr(cfg)
     assert CLIENT_SECRET not in repr(cfg.app)
