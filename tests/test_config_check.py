@@ -24,7 +24,7 @@ from servers.graph import (
     issue_app_certificate,
     write_app_certificate,
 )
-from servers.smtp import SmtpTestServer
+from servers.smtp import PASSWORD, SmtpTestServer
 from servers.webhook import TRIGGER_PATH, WebhookReceiver
 from sqlalchemy import create_engine, inspect, text
 from support.caseload import custody_case, write_csv
@@ -37,9 +37,8 @@ from checker.preflight import mask, secret_values
 from checker.settings import DEFAULT_SECRETS_DIR, Settings, secrets_dir
 from checker.state.database import current_revision, head_revision, open_database, upgrade
 
-pytest_plugins = ["servers.graph_fixtures"]
+pytest_plugins = ["servers.graph_fixtures", "servers.smtp_fixtures"]
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - the test SMTP server's, nothing real
 SOUTH_SIG = "SOUTH-SIGNATURE-fedcba9876543210"
 DB_PASSWORD = "reader-db-pass-4711"  # noqa: S105 - a made-up database password that must not show
 AS_OF = date(2026, 11, 23)  # the demo caseload's day
@@ -49,17 +48,6 @@ AS_OF = date(2026, 11, 23)  # the demo caseload's day
 def secrets_folder(cli_env: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """The test's secrets folder: CHECKER_SECRETS_DIR as conftest.py's cli_env sets it (not made yet)."""
     return tmp_path / "secrets"
-
-
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-def smtp(ca: trustme.CA) -> Iterator[SmtpTestServer]:
-    with SmtpTestServer(ca, password=PASSWORD) as running:
-        yield running
 
 
 @pytest.fixture

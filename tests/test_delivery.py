@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 from servers.graph import CLIENT_ID, CLIENT_SECRET, SENDER, TENANT, GraphTestServer
-from servers.smtp import SmtpTestServer
+from servers.smtp import PASSWORD, SmtpTestServer
 from servers.webhook import WebhookReceiver
 from sqlalchemy import select, update
 from support.caseload import custody_case, write_csv
@@ -31,25 +30,13 @@ from checker.state.schema import outbox
 from checker.tick import TickReport
 from notifiers.registry import TRANSPORTS
 
-pytest_plugins = ["servers.graph_fixtures"]
+pytest_plugins = ["servers.graph_fixtures", "servers.smtp_fixtures"]
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - the test server's, nothing real
 MONDAY = date(2026, 11, 23)
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SATURDAY_NOON = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 OPERATOR = "ops@example.org"
 SOON = "2027-03-10"  # release: the invitation is due 10 Dec 2026, 13 working days after MONDAY: one reminder
-
-
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-def smtp(ca: trustme.CA) -> Iterator[SmtpTestServer]:
-    with SmtpTestServer(ca, password=PASSWORD) as running:
-        yield running
 
 
 def settings_for(smtp: SmtpTestServer, tmp_path: Path, state_url: str | None = None, **delivery: Any) -> Settings:

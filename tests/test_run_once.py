@@ -12,24 +12,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import trustme
 from servers.graph import CLIENT_ID, CLIENT_SECRET, SEND_MESSAGE, SENDER, TENANT, GraphTestServer
-from servers.smtp import SmtpTestServer
+from servers.smtp import PASSWORD, SmtpTestServer
 from sqlalchemy import create_engine, select
 from support.caseload import custody_case, write_csv
 
 from checker.state.schema import outbox
 
 CHECKER = Path(sys.executable).parent / "checker"
-PASSWORD = "correct horse battery staple"  # noqa: S105 - the test server's, nothing real
 SOON = "2027-03-10"  # a release whose pre-release review is due within the 20-day lead time of 2026-11-23
 AS_OF = "2026-11-23"
 
-pytest_plugins = ["servers.graph_fixtures"]
+pytest_plugins = ["servers.graph_fixtures", "servers.smtp_fixtures"]
 
 
 def clean_env(tmp_path: Path, **settings: str) -> dict[str, str]:
@@ -54,12 +51,6 @@ def outbox_rows(tmp_path: Path) -> list[tuple[str, str]]:
             return [(r.key, r.state) for r in connection.execute(select(outbox.c.key, outbox.c.state))]
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpTestServer]:
-    with SmtpTestServer(trustme.CA(), password=PASSWORD) as running:
-        yield running
 
 
 def test_run_once_twice_on_unchanged_data_sends_nothing_the_second_time(smtp: SmtpTestServer,

@@ -27,6 +27,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 Mode = Literal["starttls", "plain", "tls"]
+PASSWORD = "correct horse battery staple"  # noqa: S105 - the test server's usual password, nothing real
 Stage = Literal["RCPT", "DATA"]
 
 
