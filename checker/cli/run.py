@@ -54,7 +54,8 @@ def summary(report: TickReport) -> str:
         f"Delivered {d.sent}; {d.failed} to retry later; {d.parked} parked; {d.cancelled} cancelled before sending.",
     ]
     if report.data_errors:
-        lines.append("The data errors went to the operator; `checker check` lists them with case and field.")
+        lines.append("The operator is told of the data errors (again when they change, and weekly while they stand); "
+                     "`checker check` lists them with case and field.")
     if d.parked:
         lines.append("Parked messages are listed by `checker outbox`; fix the cause, then `checker outbox retry ID`.")
     return "\n".join(lines)
