@@ -14,6 +14,13 @@ from typing import Literal
 
 ColumnType = Literal["text", "date", "bool", "email", "int"]
 
+#: The longest identifier (case_ref, team, dispute_ref, obligation name) a source may hand over. The state
+#: database sizes its key columns to these limits, so a value the source accepts always fits there.
+KEY_MAX_LENGTH = 100
+#: The longest e-mail address (RFC 5321 path limit) a source may hand over; the state database's address
+#: columns are sized to it.
+EMAIL_MAX_LENGTH = 254
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
