@@ -2,6 +2,8 @@
 
 The JSON writer streams findings as the engine yields them, so a million cases never sit in memory;
 the table groups by adviser and so holds the findings it shows. Neither prints names: case refs only.
+The table shows every value literally (``checker.literal.cell``): Rich never reads data as markup, and
+control characters are shown escaped.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import IO, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from checker.literal import cell, literal
 from rules.records import DataError, Finding, Status
 
 NO_ADVISER = "(no adviser allocated)"
@@ -138,7 +142,7 @@ def write_table(console: Console, as_of: date, results: Iterable[tuple[str | Non
                        key=lambda f: (_ORDER[f.status], f.due_date, f.case_ref, f.obligation))
         title = (f"{adviser}: {counts[Status.OVERDUE]} overdue, {counts[Status.PENDING]} pending, "
                  f"{counts[Status.MET]} met")
-        table = Table(title=title, title_justify="left", expand=False)
+        table = Table(title=Text(literal(title)), title_justify="left", expand=False)
         for heading in ("status", "case", "obligation", "due", "when", "escalated to", "citation"):
             table.add_column(heading)
         for f in shown:
@@ -146,18 +150,19 @@ def write_table(console: Console, as_of: date, results: Iterable[tuple[str | Non
             escalated = (f"stage {f.escalate_to_stage}" if f.escalate_to_stage
                          else (f.escalated_to.value if f.escalated_to else ""))
             label = f.obligation + (f" {f.ref}" if f.ref else "")
-            table.add_row(f.status.value, f.case_ref, label, f.due_date.isoformat(), _when(f, as_of),
-                          escalated, f.citation, style=style)
+            table.add_row(*(cell(v) for v in (f.status.value, f.case_ref, label, f.due_date.isoformat(),
+                                              _when(f, as_of), escalated, f.citation)), style=style)
         console.print(table)
     errors = list(data_errors())
     console.print(
         f"\nAs of {as_of}: {totals[Status.OVERDUE]} overdue, {totals[Status.PENDING]} pending, "
-        f"{totals[Status.MET]} met across {len(by_adviser)} advisers; {len(errors)} data errors."
+        f"{totals[Status.MET]} met across {len(by_adviser)} advisers; {len(errors)} data errors.",
+        markup=False, emoji=False,
     )
     if errors:
         table = Table(title="Data errors (fix these in the case-management system)", title_justify="left")
         for heading in ("case", "dispute", "field", "problem"):
             table.add_column(heading)
         for e in errors:
-            table.add_row(e.case_ref or "", e.dispute_ref or "", e.field, e.message)
+            table.add_row(*(cell(v) for v in (e.case_ref or "", e.dispute_ref or "", e.field, e.message)))
         console.print(table)

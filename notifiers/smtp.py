@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from notifiers.base import Checkpoint, DeliveryError, Message, Receipt
+from notifiers.headers import literal_header
 
 # Headers this module writes itself; ``message.headers`` may not set them.
 RESERVED_HEADERS = frozenset({
@@ -97,7 +98,7 @@ def build_email(message: Message, sender: str, *, now: datetime | None = None) -
     try:
         mail["From"] = sender
         mail["To"] = message.recipient
-        mail["Subject"] = message.subject
+        mail["Subject"] = literal_header("Subject", message.subject)  # an encoded word stays text
     except ValueError:
         raise DeliveryError("the sender, recipient or subject cannot be written as a header",
                             permanent=True) from None
@@ -109,7 +110,7 @@ def build_email(message: Message, sender: str, *, now: datetime | None = None) -
             raise DeliveryError(f"header {name!r} cannot be set by a message", permanent=True)
         try:
             del mail[name]
-            mail[name] = value
+            mail[name] = literal_header(name, value)
         except ValueError:
             raise DeliveryError(f"header {name!r} has a value that cannot be written", permanent=True) from None
     mail.set_content(message.text)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from checker import literal
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
     as_of_option,
@@ -60,11 +61,11 @@ def explain(case_ref: str, as_of: date, profile: str | None, cases: Path | None,
     loaded = load_profile(profile or settings.profile, settings.config_dir)
     text, found = explain_case(open_source(settings, cases, disputes, source), loaded, as_of, case_ref.strip())
     if not found:
-        click.echo(f"checker: {text}", err=True)
+        literal.echo(f"checker: {text}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
-    click.echo(text)
+    literal.echo(text)
     for line in suppression_lines(settings, case_ref.strip(), as_of):
-        click.echo(line)
+        literal.echo(line)
 
 
 def suppression_lines(settings: Settings, case_ref: str, as_of: date) -> list[str]:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from rich.console import Console
 
+from checker import literal
 from checker.engine import CaseResult
 from checker.profiles import ProfileError
 from checker.report import write_json, write_table
@@ -112,13 +113,13 @@ def reports_failures(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except (ProfileError, SourceError) as exc:
-            click.echo(f"checker: {exc}", err=True)
+            literal.echo(f"checker: {exc}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
         except ValidationError as exc:
-            click.echo(f"checker: the settings are not valid: {settings_problems(exc)}", err=True)
+            literal.echo(f"checker: the settings are not valid: {settings_problems(exc)}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
         except SettingsError as exc:  # a settings source could not be read (e.g. the secrets folder is a file)
-            click.echo(f"checker: the settings cannot be read: {exc}", err=True)
+            literal.echo(f"checker: the settings cannot be read: {exc}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
 
     return run

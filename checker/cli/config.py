@@ -13,6 +13,7 @@ import click
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
+from checker import literal
 from checker.cli.common import EXIT_CANNOT_RUN, reports_failures, settings_problems
 from checker.preflight import Check, run_checks
 from checker.settings import Settings, secrets_dir, settings_file
@@ -49,9 +50,9 @@ def config_check() -> None:
     failures = sum(1 for check in results if not check.ok)
     total = len(results) + 1
     if failures:
-        click.echo(f"{failures} of {total} checks FAILED.")
+        literal.echo(f"{failures} of {total} checks FAILED.")
         sys.exit(EXIT_CANNOT_RUN)
-    click.echo(f"All {total} checks passed.")
+    literal.echo(f"All {total} checks passed.")
 
 
 def _where() -> str:
@@ -63,7 +64,7 @@ def _where() -> str:
 
 def _show(check: Check) -> Check:
     if check.ok:
-        click.echo(f"{check.name}: ok" + (f" ({check.detail})" if check.detail else ""))
+        literal.echo(f"{check.name}: ok" + (f" ({check.detail})" if check.detail else ""))
     else:
-        click.echo(f"{check.name}: FAILED: {check.detail}")
+        literal.echo(f"{check.name}: FAILED: {check.detail}")
     return check

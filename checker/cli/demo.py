@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from checker import literal
 from checker.app import App
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
@@ -148,15 +149,15 @@ def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, 
         url, people, disputes = database.write_sqlite(path, *generate(count, as_of, seed))
     except (OSError, SQLAlchemyError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
-        click.echo(f"checker: cannot write the demo database {path}: {reason}", err=True)
+        literal.echo(f"checker: cannot write the demo database {path}: {reason}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     if as_daemon:
         settings = demo_settings(folder, url, queries, loaded.name)
         settings = settings.model_copy(update={"health": HealthSettings(host="127.0.0.1", port=port)})
-        click.echo(f"The demo database is {path.resolve()} ({people} young people, {disputes} disputes).\n"
-                   f"The daemon checks it now, then on schedule; what it sends goes to "
-                   f"{(folder / OUTBOX_NAME).resolve()}/. Health: http://127.0.0.1:{port}/readyz and /metrics. "
-                   "Ctrl-C stops it.\n", err=True)
+        literal.echo(f"The demo database is {path.resolve()} ({people} young people, {disputes} disputes).\n"
+                     f"The daemon checks it now, then on schedule; what it sends goes to "
+                     f"{(folder / OUTBOX_NAME).resolve()}/. Health: http://127.0.0.1:{port}/readyz and /metrics. "
+                     "Ctrl-C stops it.\n", err=True)
         serve(settings, None, None, "INFO")
         return
     evaluation = Evaluation(SqlSource(url, cases_query, disputes_query), loaded, as_of)
@@ -167,7 +168,7 @@ def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, 
     settings = demo_settings(folder, url, queries, loaded.name)
     report = run_tick(App.from_settings(settings), settings, None, None, None, as_of, digests=True)
     sink = (folder / OUTBOX_NAME).resolve()
-    click.echo(f"\n{summary(report)}\nThe reminders, digests and operator alerts are in {sink}/: open the .eml "
-               "files in any mail program, the .json files are the Teams cards.", err=to_stderr)
-    click.echo(_next_steps(path.resolve(), url, queries, people, disputes, as_of, example.case_ref),
-               err=to_stderr)
+    literal.echo(f"\n{summary(report)}\nThe reminders, digests and operator alerts are in {sink}/: open the .eml "
+                 "files in any mail program, the .json files are the Teams cards.", err=to_stderr)
+    literal.echo(_next_steps(path.resolve(), url, queries, people, disputes, as_of, example.case_ref),
+                 err=to_stderr)

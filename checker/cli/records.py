@@ -9,6 +9,7 @@ from datetime import date
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from checker import literal
 from checker.app import App, utc_now
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
@@ -28,8 +29,8 @@ def _app(profile: str | None = None) -> App:
     try:
         return App.from_settings(Settings(), profile)
     except SQLAlchemyError as exc:
-        click.echo(f"checker: cannot open the state database: {exc.__class__.__name__}: "
-                   f"{str(exc).splitlines()[0]}", err=True)
+        literal.echo(f"checker: cannot open the state database: {exc.__class__.__name__}: "
+                     f"{str(exc).splitlines()[0]}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
 
 
@@ -45,8 +46,8 @@ def db_upgrade() -> None:
     engine = open_database(Settings().state_url.get_secret_value())
     before = current_revision(engine)
     upgrade(engine)
-    click.echo(f"state database at revision {current_revision(engine)} (was {before or 'empty'}; "
-               f"newest {head_revision()})")
+    literal.echo(f"state database at revision {current_revision(engine)} (was {before or 'empty'}; "
+                 f"newest {head_revision()})")
 
 
 @click.group(invoke_without_command=True)
@@ -60,11 +61,11 @@ def outbox(ctx: click.Context, show_all: bool) -> None:
     states = ("parked", "pending", "sending", "sent", "cancelled") if show_all else ("parked",)
     messages = box.listing(_app().engine, states)
     if not messages:
-        click.echo("No parked messages." if not show_all else "The outbox is empty.")
+        literal.echo("No parked messages." if not show_all else "The outbox is empty.")
         return
     for m in messages:
-        click.echo(f"{m.id:>6}  {m.state:<9} {m.kind:<8} {m.channel:<14} {m.recipient:<32} "
-                   f"attempts {m.attempts}  {m.last_error or ''}")
+        literal.echo(f"{m.id:>6}  {m.state:<9} {m.kind:<8} {m.channel:<14} {m.recipient:<32} "
+                     f"attempts {m.attempts}  {m.last_error or ''}")
 
 
 @outbox.command("retry")
@@ -76,8 +77,8 @@ def outbox_retry(message_id: int | None, retry_all: bool) -> None:
     if message_id is None and not retry_all:
         raise click.UsageError("give a message id or --all")
     count = box.retry_parked(_app().engine, None if retry_all else message_id, utc_now())
-    click.echo(f"{count} message{'s' if count != 1 else ''} requeued; the next delivery pass sends "
-               f"{'them' if count != 1 else 'it'}.")
+    literal.echo(f"{count} message{'s' if count != 1 else ''} requeued; the next delivery pass sends "
+                 f"{'them' if count != 1 else 'it'}.")
 
 
 def _suppress(kind: suppressions.Kind, case_ref: str, obligation: str, ref: str, until: date, reason: str,
@@ -93,7 +94,7 @@ def _suppress(kind: suppressions.Kind, case_ref: str, obligation: str, ref: str,
                                  today=today_in_london())
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    click.echo(f"{kind} {ident} recorded for {case_ref} {obligation}{' ' + ref if ref else ''} until {until}.")
+    literal.echo(f"{kind} {ident} recorded for {case_ref} {obligation}{' ' + ref if ref else ''} until {until}.")
 
 
 def _suppression_command(kind: suppressions.Kind, help_text: str) -> click.Command:
@@ -131,16 +132,16 @@ def history(case_ref: str, as_of: date) -> None:
         events, notes = reports.case_history(connection, case_ref)
     recorded = suppressions.for_case(app.engine, case_ref)
     if not events and not notes and not recorded:
-        click.echo(f"No history for {case_ref}.")
+        literal.echo(f"No history for {case_ref}.")
         return
-    click.echo(f"History of {case_ref}")
+    literal.echo(f"History of {case_ref}")
     for e in events:
         change = f" {e.old_value or ''} -> {e.new_value or ''}" if (e.old_value or e.new_value) else ""
-        click.echo(f"  {e.at:%Y-%m-%d %H:%M} UTC  {e.obligation}{' ' + e.ref if e.ref else ''}: {e.event}{change}")
+        literal.echo(f"  {e.at:%Y-%m-%d %H:%M} UTC  {e.obligation}{' ' + e.ref if e.ref else ''}: {e.event}{change}")
     for n in notes:
         when = f"sent {n.sent_at:%Y-%m-%d %H:%M} UTC" if n.sent_at else (n.message_state or "not grouped")
-        click.echo(f"  {n.created_at:%Y-%m-%d %H:%M} UTC  {n.obligation}{' ' + n.ref if n.ref else ''} "
-                   f"due {n.due_date} {n.stage} -> {n.recipient} ({n.channel}): {n.state}; {when}"
-                   f"{'; ' + n.note if n.note else ''}")
+        literal.echo(f"  {n.created_at:%Y-%m-%d %H:%M} UTC  {n.obligation}{' ' + n.ref if n.ref else ''} "
+                     f"due {n.due_date} {n.stage} -> {n.recipient} ({n.channel}): {n.state}; {when}"
+                     f"{'; ' + n.note if n.note else ''}")
     for s in recorded:
-        click.echo(suppression_line(s, as_of))
+        literal.echo(suppression_line(s, as_of))

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 import httpx
 
+from checker import literal
 from checker.app import App, utc_now
 from checker.channels import ChannelSetupError, build_channels
 from checker.cli.common import (
@@ -67,14 +68,14 @@ def run_tick(app: App, settings: Settings, cases: Path | None, disputes: Path | 
     try:
         channels = build_channels(settings, echo=echo)
     except ChannelSetupError as exc:
-        click.echo(f"checker: {exc}", err=True)
+        literal.echo(f"checker: {exc}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     with channels:
         tick = app.tick(open_source(settings, cases, disputes, source), guarded=guarded)
         try:
             return tick.run_once(as_of, utc_now(), app.delivery(channels), digests=digests)
         except TickAbortedError as exc:
-            click.echo(f"checker: {exc}. The operator was told.", err=True)
+            literal.echo(f"checker: {exc}. The operator was told.", err=True)
             sys.exit(EXIT_ABORTED)
 
 
@@ -89,13 +90,13 @@ def serve(settings: Settings, profile: str | None, source: str | None, log_level
     try:
         channels = build_channels(settings)
     except ChannelSetupError as exc:
-        click.echo(f"checker: {exc}", err=True)
+        literal.echo(f"checker: {exc}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     with channels:
         try:
             daemon = Daemon(settings, app, channels, Metrics(), source=source)
         except ValueError as exc:
-            click.echo(f"checker: {exc}", err=True)
+            literal.echo(f"checker: {exc}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
         daemon.run_until_signalled()
 
@@ -126,8 +127,8 @@ def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disput
         serve(settings, profile, source, log_level)
         return
     app = App.from_settings(settings, profile)
-    click.echo(summary(run_tick(app, settings, cases, disputes, source, as_of, digests=digests,
-                                guarded=not accept_drop)))
+    literal.echo(summary(run_tick(app, settings, cases, disputes, source, as_of, digests=digests,
+                                  guarded=not accept_drop)))
 
 
 @click.command()
@@ -138,9 +139,9 @@ def healthcheck(timeout: float) -> None:
     try:
         answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=timeout)
     except httpx.HTTPError as exc:
-        click.echo(f"checker: the daemon does not answer on port {port}: {exc.__class__.__name__}", err=True)
+        literal.echo(f"checker: the daemon does not answer on port {port}: {exc.__class__.__name__}", err=True)
         sys.exit(1)
     if answer.status_code != 200:
-        click.echo(f"checker: /healthz answered {answer.status_code}", err=True)
+        literal.echo(f"checker: /healthz answered {answer.status_code}", err=True)
         sys.exit(1)
-    click.echo("ok")
+    literal.echo("ok")

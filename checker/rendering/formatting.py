@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from checker.rendering.errors import RenderingError
 
@@ -155,10 +155,18 @@ def one_line(text: str) -> str:
 
 
 def case_url(template: str, case_ref: str) -> str:
-    """The case's page: ``template`` with ``{case_ref}`` replaced by the URL-encoded reference."""
+    """The case's page: ``template`` with ``{case_ref}`` replaced by the URL-encoded reference.
+
+    The reference is encoded whole (``/``, ``:``, ``?``, ``#`` included), so it can never change the
+    address's scheme, host or path segments; and the address must be ``http`` or ``https``, so no link
+    in a message is ever a ``javascript:`` or ``data:`` URL.
+    """
     try:
-        return template.format(case_ref=quote(case_ref, safe=""))
+        url = template.format(case_ref=quote(case_ref, safe=""))
     except (KeyError, IndexError, ValueError) as exc:
         raise RenderingError(
             f"the case URL template {template!r} must contain only the placeholder {{case_ref}} ({exc!r})"
         ) from None
+    if urlsplit(url).scheme.lower() not in ("http", "https") or not url.isprintable():
+        raise RenderingError(f"the case URL template {template!r} must make an http:// or https:// address")
+    return url

@@ -28,10 +28,15 @@ def test_plain_text_templates_contain_no_html(path: Path) -> None:
     assert not re.search(r"</?[a-zA-Z][^>]*>|&[a-z]+;", path.read_text(encoding="utf-8"))
 
 
-def test_html_is_autoescaped_and_text_is_not() -> None:
-    env = environment(None)
-    assert env.from_string("{{ x }}").render(x="<b>") == "<b>"  # strings and .txt: no escaping
-    assert env.get_template("_ui.html").module.badge("<b>", "#000", "#fff").count("&lt;b&gt;") == 1
+def test_html_is_autoescaped_whatever_the_template_and_text_is_not() -> None:
+    html, text = environment(None), environment(None, html=False)
+    assert html.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
+    assert html.get_template("_ui.html").module.badge("<b>", "#000", "#fff").count("&lt;b&gt;") == 1
+    owner = html.get_template("_phrases.txt").module.owner  # a .txt macro file, used from HTML
+    assert "a&lt;b&gt;@x" in owner({"owner_role": "personal adviser", "adviser_email": "a<b>@x"})
+    assert text.from_string("{{ x }}").render(x="<b> & c") == "<b> & c"
+    assert "(a<b>@x)" in text.get_template("_phrases.txt").module.owner(
+        {"owner_role": "personal adviser", "adviser_email": "a<b>@x"})
 
 
 def test_an_operator_overrides_one_template_and_keeps_the_rest(tmp_path: Path) -> None:
