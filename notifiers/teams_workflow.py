@@ -93,10 +93,13 @@ def encode(payload: Mapping[str, Any]) -> bytes:
 def build_card(message: Message) -> dict[str, Any]:
     """A private copy of ``message.card``, or a minimal card from the subject, text and link."""
     if message.card is None:
+        # RichTextBlock/TextRun: the schema shows a run's text as it is, never as markdown (a TextBlock's
+        # "[pay](https://…)" would be a live link).
         body: list[dict[str, Any]] = [
-            {"type": "TextBlock", "text": message.subject, "weight": "Bolder", "size": "Medium", "wrap": True},
+            {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": message.subject, "weight": "Bolder",
+                                                   "size": "Medium"}]},
         ]
-        body += [{"type": "TextBlock", "text": paragraph.strip(), "wrap": True}
+        body += [{"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": paragraph.strip()}]}
                  for paragraph in re.split(r"\n\s*\n", message.text) if paragraph.strip()]
         card: dict[str, Any] = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION,
                                 "body": body}

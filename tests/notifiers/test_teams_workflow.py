@@ -113,13 +113,25 @@ def test_a_plain_message_becomes_a_minimal_card_with_an_open_button(run: Run, re
     sent = attachment["content"]
     assert sent["type"] == "AdaptiveCard"
     assert sent["version"] == "1.4"
-    assert [block["text"] for block in sent["body"]] == [
+    assert [block["type"] for block in sent["body"]] == ["RichTextBlock"] * 3  # plain text, never markdown
+    assert [run["text"] for block in sent["body"] for run in block["inlines"]] == [
         "Pathway plan review due in 10 days", "The review for case 17 is due on 11 March.", "Please book it."]
     assert sent["actions"] == [{"type": "Action.OpenUrl", "title": "Open",
                                 "url": "https://checker.council.example/cases/17"}]
     assert receipt.provider_id == "run-0001"
     assert run.checkpoints == ["1"]
     assert run.waits == []
+
+
+def test_a_plain_message_with_markdown_shows_it_as_text(run: Run, receiver: WebhookReceiver) -> None:
+    link = "[Pay here](https://evil.example/pay) **now**"
+    run.send(message(subject=link, text=f"{link}\n\n<at>x@y.example</at>"))
+
+    [payload] = receiver.accepted
+    sent = payload["attachments"][0]["content"]
+    assert all(block["type"] != "TextBlock" for block in sent["body"])  # TextBlock text is markdown
+    assert [run["text"] for block in sent["body"] for run in block["inlines"]] == [
+        link, link, "<at>x@y.example</at>"]
 
 
 def test_a_given_card_is_sent_as_it_is(run: Run, receiver: WebhookReceiver) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from checker.rendering import render_digest, render_reminder
+from rendering.hostile import PAYLOAD, Page, benign, emails, hostile
 from rendering.samples import AS_OF, CASE_URL, digest_payload, dispute, escalated, facts, overdue
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -177,6 +178,47 @@ def test_weekly_digest_email_looks_right(chromium: str, artifacts: Path, tmp_pat
                      "No personal adviser allocated", "Became overdue since Mon 16 Nov 2026",
                      "Completed since Mon 16 Nov 2026"):
         assert expected in text, expected
+
+
+# --- markup in the data, as a browser sees it ------------------------------------------------------------
+
+LIVE_ELEMENTS = ("a", "img", "script", "iframe", "object", "embed", "form", "input", "link", "meta", "style", "svg",
+                 "base")
+
+
+def dom(chromium: str, tmp_path: Path, page: Path) -> str:
+    """The document as Chromium holds it after loading ``page`` and running whatever scripts it has."""
+    return run_chromium(chromium, tmp_path / "profile", "--virtual-time-budget=3000", "--dump-dom", page.as_uri())
+
+
+@pytest.mark.parametrize("kind", ["reminder-dispute", "reminder-escalation", "reminder-adviser", "digest",
+                                  "operator"])
+def test_markup_in_the_data_makes_no_element_in_chromium(chromium: str, artifacts: Path, tmp_path: Path,
+                                                         kind: str) -> None:
+    """Every field holds a link, an image with onerror, a script: the DOM has not one element more."""
+    plain, attacked = emails(benign)[kind].html or "", emails(hostile)[kind].html or ""
+    (artifacts / f"markup-{kind}.html").write_text(attacked, encoding="utf-8")
+    (tmp_path / "plain.html").write_text(plain, encoding="utf-8")
+    before = Page(dom(chromium, tmp_path, tmp_path / "plain.html"))
+    after_dom = dom(chromium, tmp_path, artifacts / f"markup-{kind}.html")
+    after = Page(after_dom)
+    for tag in LIVE_ELEMENTS:
+        made = sum(1 for t, _ in after.elements if t == tag) - sum(1 for t, _ in before.elements if t == tag)
+        assert made == 0, f"{made} <{tag}> element(s) came from the data"
+    assert after.elements == before.elements
+    assert "pwned" not in after_dom.replace("dataset.pwned", "")  # no event handler or script ran
+    assert all(url.startswith(CASE_URL.removesuffix("{case_ref}")) for url in after.urls)
+    assert PAYLOAD in after.visible  # the markup is there for a person to read, as text
+
+
+def test_markup_in_a_dispute_ref_reads_as_text_on_the_screenshot(chromium: str, artifacts: Path,
+                                                                 tmp_path: Path) -> None:
+    ref = '<a href="https://evil.example/pay">Pay the deposit here</a><img src=x onerror="alert(1)">'
+    message = render_reminder("reminder", "email", "pa.one@council.example", [dispute(ref=ref)], AS_OF, "k",
+                              CASE_URL)
+    png, text = shoot(chromium, artifacts, tmp_path, "reminder-markup-in-dispute-ref", message.html or "")
+    assert_not_blank(png)
+    assert f"Dispute {ref} is at stage 2" in text
 
 
 # --- the checker's own check ----------------------------------------------------------------------------
