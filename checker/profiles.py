@@ -75,6 +75,7 @@ class _ProfileFile(_Strict):
     calendar: CalendarSettings = CalendarSettings()
     delivery_window: DeliveryWindow = DeliveryWindow()
     overrides: dict[str, dict[str, Any]] = {}
+    citations: dict[str, str] = {}
     obligation: tuple[dict[str, Any], ...] = ()
 
 
@@ -200,6 +201,26 @@ def profile_path(name: str, config_dir: Path | None = None) -> Path:
     raise ProfileError(f"no profile named {name!r}; the shipped profiles are: {', '.join(known)}")
 
 
+def _check_keys(path: Path, header: _ProfileFile) -> None:
+    """Overrides and citations name obligations the profile switches on, and a citation is set once."""
+    switched_on = header.profile.obligations
+    for table, idents in (("overrides", header.overrides), ("citations", header.citations)):
+        for ident in idents:
+            if ident not in switched_on:
+                where = f"[overrides.{ident}]" if table == "overrides" else f"[citations] {ident!r}"
+                raise ProfileError(
+                    f"{path}, {where}: {ident!r} is not switched on in [profile] obligations; "
+                    "add it there or remove this entry"
+                )
+    for ident, citation in header.citations.items():
+        if not citation.strip():
+            raise ProfileError(f"{path}, [citations] {ident!r}: the citation is empty; write e.g. \"000 §7\"")
+        if "citation" in header.overrides.get(ident, {}):
+            raise ProfileError(
+                f"{path}, [citations] {ident!r}: also set in [overrides.{ident}]; keep one of the two"
+            )
+
+
 def load_profile(name: str = DEFAULT_PROFILE, config_dir: Path | None = None) -> Profile:
     """Load and check a profile and the catalogue it draws from; raise ``ProfileError`` if unusable."""
     path = profile_path(name, config_dir)
@@ -216,11 +237,7 @@ def load_profile(name: str = DEFAULT_PROFILE, config_dir: Path | None = None) ->
         if not isinstance(ident, str):
             raise ProfileError(f"{path}, [[obligation]] entry {index}: every obligation needs an id")
         catalogue[ident] = raw | {"_source": f"{path}, [[obligation]] entry {index}"}
-    for ident in header.overrides:
-        if ident not in header.profile.obligations:
-            raise ProfileError(
-                f"{path}, [overrides.{ident}]: {ident!r} is not switched on in [profile] obligations"
-            )
+    _check_keys(path, header)
     case_obligations: list[tuple[Obligation[Any], CaseRuleKind]] = []
     dispute_obligations: list[tuple[Obligation[Any], DisputeRuleKind]] = []
     seen: set[str] = set()
@@ -241,6 +258,8 @@ def load_profile(name: str = DEFAULT_PROFILE, config_dir: Path | None = None) ->
             where = f"{path}, [overrides.{ident}]"
             params = raw.get("parameters", {}) | override.get("parameters", {})
             raw = raw | override | {"parameters": params}
+        if ident in header.citations:
+            raw = raw | {"citation": header.citations[ident]}
         obligation, kind = _build(raw, where, header.escalation, header.reminders)
         if isinstance(kind, DisputeRuleKind):
             dispute_obligations.append((obligation, kind))
