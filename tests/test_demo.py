@@ -275,3 +275,25 @@ def test_running_the_demo_again_starts_the_state_and_the_sink_afresh(tmp_path: P
     delivered = re.search(r"Delivered (\d+);", result.stdout)
     assert delivered is not None
     assert len(list((tmp_path / "outbox").iterdir())) == int(delivered.group(1))
+
+
+# --- every shipped profile: its whole list of obligations shows in the demo ----------------------------------------
+
+
+@pytest.mark.parametrize("profile", ["lancashire", "kent", "bcp", "luton", "national"])
+def test_the_demo_exercises_every_obligation_of_each_shipped_profile(tmp_path: Path, profile: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    result = invoke("demo", "--dir", str(tmp_path / "demo"), "--cases", "400", "--as-of", "2026-03-02",
+                    "--profile", profile, "--format", "json")
+    assert result.exit_code == 0, result.output
+    found = {f["obligation"] for f in json.loads(result.stdout)["findings"]}
+    assert found == {o.id for o in load_profile(profile).obligations}
+    # The printed commands check the same profile again.
+    command = re.search(r"checker (explain \S+ --source demo --as-of \S+.*?)   \(or", result.stderr)
+    assert command is not None
+    assert (f"--profile {profile}" in command.group(1)) is (profile != "lancashire")
+    monkeypatch.chdir(tmp_path)
+    for name, value in re.findall(r"export (CHECKER_\w+)=(\S+)", result.stderr):
+        monkeypatch.setenv(name, value)
+    explained = invoke(*command.group(1).split())
+    assert explained.exit_code == 0, explained.output

@@ -38,7 +38,7 @@ from checker.demo.caseload import DEFAULT_SEED, generate
 from checker.demo.roster import TEAMS
 from checker.engine import CaseResult, Evaluation
 from checker.paths import bundled_config_dir
-from checker.profiles import load_profile
+from checker.profiles import DEFAULT_PROFILE, load_profile
 from checker.settings import (
     DeliverySettings,
     HealthSettings,
@@ -77,16 +77,18 @@ class _Example:
 
 
 def _next_steps(path: Path, url: str, queries: Path, people: int, disputes: int, as_of: date,
-                example: str) -> str:
+                example: str, profile: str) -> str:
     variables = {"KIND": "sql", "URL": url, "CASES_QUERY": str(queries / "demo_cases.sql"),
                  "DISPUTES_QUERY": str(queries / "demo_disputes.sql")}
     exports = "".join(f"  export CHECKER_SOURCES__{SOURCE_NAME.upper()}__{name}={shlex.quote(value)}\n"
                       for name, value in variables.items())
+    options = f"--source {SOURCE_NAME} --as-of {as_of}" + (
+        f" --profile {shlex.quote(profile)}" if profile != DEFAULT_PROFILE else "")
     return (
         f"\nThe demo database is {path} ({people} young people, {disputes} disputes, as of {as_of}).\n"
         f"To check it again or explain one young person, set\n{exports}"
-        f"and run: checker explain {example} --source {SOURCE_NAME} --as-of {as_of}"
-        f"   (or: checker check --source {SOURCE_NAME} --as-of {as_of})"
+        f"and run: checker explain {example} {options}"
+        f"   (or: checker check {options})"
     )
 
 
@@ -139,7 +141,8 @@ def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, 
     if as_daemon and (output == "json" or given(click.get_current_context(), "as_of")):
         raise click.UsageError("--daemon checks the demo data as of each day it runs: no --as-of or --format")
     settings = Settings()
-    loaded = load_profile(profile or settings.profile, settings.config_dir)
+    chosen = profile or settings.profile  # a name or a .toml path, as the tick loads it again
+    loaded = load_profile(chosen, settings.config_dir)
     queries = bundled_config_dir() / "sql"
     cases_query, disputes_query = read_query(queries / "demo_cases.sql"), read_query(queries / "demo_disputes.sql")
     path = folder / DATABASE_NAME
@@ -152,7 +155,7 @@ def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, 
         literal.echo(f"checker: cannot write the demo database {path}: {reason}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     if as_daemon:
-        settings = demo_settings(folder, url, queries, loaded.name)
+        settings = demo_settings(folder, url, queries, chosen)
         settings = settings.model_copy(update={"health": HealthSettings(host="127.0.0.1", port=port)})
         literal.echo(f"The demo database is {path.resolve()} ({people} young people, {disputes} disputes).\n"
                      f"The daemon checks it now, then on schedule; what it sends goes to "
@@ -165,10 +168,10 @@ def demo(folder: Path, count: int, as_of: date, seed: int, profile: str | None, 
     write_results(example.watch(evaluation.results()), as_of, lambda: evaluation.data_errors, output)
     # With --format json, stdout holds the document alone; the rest goes to stderr.
     to_stderr = output == "json"
-    settings = demo_settings(folder, url, queries, loaded.name)
+    settings = demo_settings(folder, url, queries, chosen)
     report = run_tick(App.from_settings(settings), settings, None, None, None, as_of, digests=True)
     sink = (folder / OUTBOX_NAME).resolve()
     literal.echo(f"\n{summary(report)}\nThe reminders, digests and operator alerts are in {sink}/: open the .eml "
                  "files in any mail program, the .json files are the Teams cards.", err=to_stderr)
-    literal.echo(_next_steps(path.resolve(), url, queries, people, disputes, as_of, example.case_ref),
-                 err=to_stderr)
+    literal.echo(_next_steps(path.resolve(), url, queries, people, disputes, as_of, example.case_ref,
+                             chosen), err=to_stderr)
