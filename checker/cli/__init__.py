@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "demo": "checker.cli.demo:demo",
     "check": "checker.cli.check:check",
     "explain": "checker.cli.check:explain",
+    "columns": "checker.cli.columns:columns",
     "run": "checker.cli.run:run",
     "outbox": "checker.cli.records:outbox",
     "snooze": "checker.cli.records:snooze",

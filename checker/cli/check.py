@@ -21,6 +21,7 @@ from checker.cli.common import (
     suppression_line,
     write_results,
 )
+from checker.cli.columns import note_missing_columns
 from checker.engine import Evaluation
 from checker.explain import explain_case
 from checker.profiles import load_profile
@@ -42,7 +43,9 @@ def check(as_of: date, profile: str | None, cases: Path | None, disputes: Path |
     """Evaluate every obligation of the profile for every case. Sends nothing, writes no state."""
     settings = Settings()
     loaded = load_profile(profile or settings.profile, settings.config_dir)
-    evaluation = Evaluation(open_source(settings, cases, disputes, source), loaded, as_of)
+    opened = open_source(settings, cases, disputes, source)
+    note_missing_columns(loaded, opened)
+    evaluation = Evaluation(opened, loaded, as_of)
     write_results(evaluation.results(), as_of, lambda: evaluation.data_errors, output, show_met=show_met)
 
 

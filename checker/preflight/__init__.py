@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from checker.preflight.columns import check_profile_columns
 from checker.preflight.data import check_profile, check_sources, check_state_database
 from checker.preflight.mail import check_sink, check_smtp
 from checker.preflight.network import check_graph, check_graph_sender, check_webhooks
@@ -41,6 +42,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
 def _checks(settings: Settings) -> Iterator[Check]:
     yield check_profile(settings)
     yield from check_sources(settings)
+    yield from check_profile_columns(settings)
     yield check_state_database(settings)
     yield from check_channels(settings)
 

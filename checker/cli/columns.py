@@ -1,0 +1,64 @@
+"""``checker columns``: the input contract of a profile, printed (docs/input.md is the same in prose)."""
+
+from __future__ import annotations
+
+import click
+
+from checker.cli.common import profile_option, reports_failures
+from checker.columns import (
+    TYPE_RULES,
+    ColumnUse,
+    case_column_uses,
+    describe_missing,
+    dispute_column_uses,
+    missing_columns,
+)
+from checker.profiles import Profile, load_profile
+from checker.settings import Settings
+from checker.sources.base import Source
+
+
+@click.command()
+@profile_option
+@click.option("--all", "show_all", is_flag=True, help="List the columns this profile does not read too.")
+@reports_failures
+def columns(profile: str | None, show_all: bool) -> None:
+    """The columns the profile reads: type, required or optional, and the obligations that use each.
+
+    Column names are matched in any case; a column the header lacks reads as empty in every row, and
+    extra columns are ignored. docs/input.md describes every column, its values and the JSON output."""
+    settings = Settings()
+    loaded = load_profile(profile or settings.profile, settings.config_dir)
+    click.echo(f"Profile {loaded.name}: {loaded.title}\n")
+    cases = case_column_uses(loaded)
+    shown = [use for use in cases if show_all or use.read]
+    click.echo("Cases (one row per young person)")
+    _table(shown)
+    unread = [use.column.name for use in cases if not use.read]
+    if unread and not show_all:
+        click.echo(f"\nNot read by this profile (accepted and checked, see --all): {', '.join(unread)}")
+    click.echo("\nDisputes (one row per escalated concern)")
+    _table(dispute_column_uses(loaded))
+    click.echo("\nValues")
+    for kind, (accepted, bad) in TYPE_RULES.items():
+        click.echo(f"  {kind:<6} {accepted}" + (f"; {bad}" if bad != "-" else ""))
+    click.echo("  A date that records something done (every date column but date_of_birth, release_date and "
+               "planned_move_on)\n  that is after the as-of date is a data error and reads as empty.")
+
+
+def _table(uses: list[ColumnUse]) -> None:
+    width = max(len(use.column.name) for use in uses)
+    for use in uses:
+        column = use.column
+        needed = "required" if column.required else "optional"
+        used = ", ".join(use.obligations)
+        if use.general:
+            used = f"{used}; {use.general}" if used else use.general
+        click.echo(f"  {column.name:<{width}}  {column.type:<5}  {needed:<8}  {used or '(not read)'}")
+
+
+def note_missing_columns(profile: Profile, source: Source) -> None:
+    """On stderr (stdout may hold the JSON document): the columns the profile reads that the source lacks."""
+    missing = missing_columns(profile, source.case_columns())
+    if missing:
+        click.echo(f"checker: note: {describe_missing(profile, missing, 'the cases input')}", err=True)

@@ -1,0 +1,80 @@
+"""The input contract of a profile: the columns it reads, and those a source does not have.
+
+``checker columns`` prints it; ``checker check`` and ``checker config check`` use ``missing_columns`` to
+say which columns the profile reads that the source lacks (they read as empty in every row, so the
+obligations that need them never see a date: not an error, but worth knowing). docs/input.md is the
+same contract in prose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from checker.profiles import Profile
+from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS, Column
+
+# What the product does with a column besides the obligations that read it (every profile alike).
+GENERAL_USES: Mapping[str, str] = {
+    "case_ref": "names the young person in every finding, reminder and data error",
+    "date_of_birth": "every age; nothing is reported from the 25th birthday",
+    "given_name": "the name in reminders",
+    "family_name": "the name in reminders",
+    "looked_after_since": "checked against the date of birth",
+    "ceased_looked_after_on": "checked against looked_after_since",
+    "adviser_email": "reminders go to this adviser",
+    "manager_email": "overdue digests and escalations go to this manager",
+    "team": "digests, team channels, and senior addresses set per team",
+    "in_custody": "with no release_date: one data error for the case",
+}
+
+# Accepted values of each type, and what a bad value does (the whole contract is in docs/input.md).
+TYPE_RULES: Mapping[str, tuple[str, str]] = {
+    "text": ("any text; spaces around it are dropped", "-"),
+    "date": ("YYYY-MM-DD or DD/MM/YYYY", "not a date: the whole case is rejected"),
+    "bool": ("true/false, yes/no, y/n, 1/0 (any case); empty is false",
+             "anything else: a data error, read as false"),
+    "email": ("one email address", "not an address: a data error, nothing is sent to it"),
+    "int": ("a whole number from 1 to 4", "anything else: the dispute is rejected"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnUse:
+    column: Column
+    obligations: tuple[str, ...]  # the profile's obligations that read it, in profile order
+    general: str  # what else the product does with it, or ""
+
+    @property
+    def read(self) -> bool:
+        return self.column.required or bool(self.obligations) or bool(self.general)
+
+
+def case_column_uses(profile: Profile) -> list[ColumnUse]:
+    """Every case column, with the obligations of ``profile`` that read it."""
+    return [
+        ColumnUse(column, tuple(o.id for o, _ in profile.case_obligations if name in o.columns),
+                  GENERAL_USES.get(name, ""))
+        for name, column in CASE_COLUMNS.items()
+    ]
+
+
+def dispute_column_uses(profile: Profile) -> list[ColumnUse]:
+    """Every dispute column; the profile's dispute obligations (the ladder) read them all."""
+    ladders = tuple(o.id for o, _ in profile.dispute_obligations)
+    return [ColumnUse(column, ladders, "") for column in DISPUTE_COLUMNS.values()]
+
+
+def missing_columns(profile: Profile, present: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The case columns the profile's obligations read that ``present`` (a source's header) lacks."""
+    have = frozenset(present)
+    return {use.column.name: use.obligations for use in case_column_uses(profile)
+            if use.obligations and use.column.name not in have}
+
+
+def describe_missing(profile: Profile, missing: Mapping[str, tuple[str, ...]], source: str = "the source") -> str:
+    """One sentence: which columns are missing and which obligations read them."""
+    listed = "; ".join(f"{name} ({', '.join(obligations)})" for name, obligations in missing.items())
+    count = len(missing)
+    return (f"profile {profile.name} reads {count} column{'s' if count != 1 else ''} that {source} does not "
+            f"have, so they read as empty in every row: {listed}")
