@@ -35,7 +35,7 @@ EXIT_CANNOT_RUN = 2
 
 
 def today_in_london() -> date:
-    """Today's date in Europe/London, the default as-of date (obligations.md §1)."""
+    """Today's date in Europe/London, the default as-of date."""
     from datetime import datetime  # noqa: PLC0415 - keep the clock out of module import
 
     return datetime.now(LONDON).date()
@@ -63,13 +63,13 @@ profile_option = click.option(
     help="Protocol profile: a name under config/profiles/ or a .toml path (default from settings: lancashire).",
 )
 cases_option = click.option("--cases", type=click.Path(path_type=Path, dir_okay=False), default=None,
-                            help="Cases CSV file (obligations.md §2).")
+                            help="Cases CSV file (columns: `checker columns`, docs/input.md).")
 disputes_option = click.option("--disputes", type=click.Path(path_type=Path, dir_okay=False), default=None,
-                               help="Disputes CSV file (obligations.md §2).")
+                               help="Disputes CSV file (columns: `checker columns`, docs/input.md).")
 source_option = click.option("--source", "source", default=None, metavar="NAME",
                              help="A source configured in settings instead of CSV files.")
 format_option = click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
-                             help="table: grouped by adviser, overdue first; json: the document of obligations.md §5.")
+                             help="table: grouped by adviser, overdue first; json: the document of docs/input.md.")
 
 
 def write_results(results: Iterator[CaseResult], as_of: date, data_errors: Callable[[], Iterable[DataError]],

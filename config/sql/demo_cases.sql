@@ -1,5 +1,5 @@
--- The demo case-management database (checker demo) mapped to the canonical case columns of
--- obligations.md §2 and obligations-extended.md §2. An operator writes the same kind of query for
+-- The demo case-management database (checker demo) mapped to the canonical case columns (docs/input.md,
+-- or `checker columns --all`). An operator writes the same kind of query for
 -- their own system: one row per young person, each value under its canonical name (AS ...).
 -- Plain joins only, so it runs on SQLite and PostgreSQL alike; every date stays as the system holds it
 -- and the checker validates it. Copy this file and point a source's cases_query setting at the copy.

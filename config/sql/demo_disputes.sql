@@ -1,4 +1,4 @@
--- The demo database's housing dispute log mapped to the canonical dispute columns (obligations.md §2).
+-- The demo database's housing dispute log mapped to the canonical dispute columns (docs/input.md).
 -- The person id is taken as written on the log, so a dispute logged against an unknown person reaches
 -- the checker and is reported, rather than dropped by a join.
 SELECT
