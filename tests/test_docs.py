@@ -95,7 +95,7 @@ def all_obligations(tmp_path: Path) -> dict[str, frozenset[str]]:
 
 
 def table_rows(text: str, heading: str) -> dict[str, list[str]]:
-    section = text.split(f"## {heading}\n")[1].split("\n## ")[0]
+    section = text.split(f"## {heading}\n")[1].split("\n## ", maxsplit=1)[0]
     rows = {}
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]

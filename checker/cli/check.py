@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from checker import literal
+from checker.cli.columns import note_missing_columns
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
     as_of_option,
@@ -21,7 +22,6 @@ from checker.cli.common import (
     suppression_line,
     write_results,
 )
-from checker.cli.columns import note_missing_columns
 from checker.engine import Evaluation
 from checker.explain import explain_case
 from checker.profiles import load_profile

@@ -12,12 +12,11 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from support.caseload import write_rows
-
 from checker.engine import Evaluation
 from checker.profiles import Profile, load_profile
 from checker.sources import CsvSource
 from rules.records import DataError, Finding
+from support.caseload import write_rows
 
 Row = Mapping[str, str]
 Expected = tuple[str, str, str | None] | None  # (status, due_date, completed_on), or None: not reported
