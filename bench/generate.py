@@ -4,8 +4,8 @@
 
 The rows come from ``checker.demo.caseload`` (the generator behind ``checker demo``) and stream to
 disk, so N can be in the millions. By default about 1.5% of the cases are deliberately broken
-(obligations.md §2 "Bad input"); ``--clean`` leaves them out. ``--core-only`` writes the 18 columns of
-obligations.md §2 instead of all 41 canonical columns.
+(docs/input.md "Bad input"); ``--clean`` leaves them out. ``--core-only`` writes the 18 core columns of
+docs/input.md instead of all 41 canonical columns.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="default: today in Europe/London")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--clean", action="store_true", help="no deliberately broken rows")
-    parser.add_argument("--core-only", action="store_true", help="only the columns of obligations.md §2")
+    parser.add_argument("--core-only", action="store_true", help="only the columns of docs/input.md")
     args = parser.parse_args()
     as_of = args.as_of or today_in_london()
     started = time.perf_counter()

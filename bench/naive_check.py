@@ -1,15 +1,15 @@
-"""A plain, single-file check of the five core obligations of obligations.md §4, for the benchmark.
+"""A plain, single-file check of the five core obligations of docs/input.md, for the benchmark.
 
     python bench/naive_check.py CASES.csv DISPUTES.csv --as-of YYYY-MM-DD > result.json
 
 This is the script a competent developer would write in an afternoon from the specification, with no
-framework: csv.DictReader, a few date helpers, one loop over the cases. It follows obligations.md §1-§5
+framework: csv.DictReader, a few date helpers, one loop over the cases. It follows docs/input.md
 for the core obligations (ages with the 29 February rule, months clamped to the month's end, working
 days less the bank holidays of England and Wales, nothing from the 25th birthday), does the validation
 of §2 "Bad input", and prints the JSON document of §5 (the fields every finding has, plus stage and
 escalate_to_stage for disputes). It uses only the standard library and ``holidays``.
 
-The bench's CSV has all the columns of obligations-extended.md §2 as well, and §2.1 there makes every
+The bench's CSV has the other columns of docs/input.md as well, and the contract makes every
 date column count for the whole-case rejection and every boolean column give a data error for a bad
 spelling, in every profile: so this script validates those columns too (it reads nothing else from
 them). Without that, a case with a broken ``housing_panel_on`` would get findings here and none from
@@ -30,12 +30,12 @@ from typing import Any
 
 import holidays
 
-DATE_COLUMNS = [  # obligations.md §2
+DATE_COLUMNS = [  # docs/input.md
     "date_of_birth", "looked_after_since", "ceased_looked_after_on", "housing_register_joined_on",
     "housing_register_renewed_on", "pathway_plan_reviewed_on", "custody_started_on", "release_date",
     "release_review_invited_on",
 ]
-EXTENDED_DATE_COLUMNS = [  # obligations-extended.md §2: validated only (§2.1), no core obligation reads them
+EXTENDED_DATE_COLUMNS = [  # docs/input.md: validated only, no core obligation reads them
     "adviser_allocated_on", "housing_panel_on", "housing_options_meeting_on", "joint_housing_assessment_on",
     "pre18_panel_on", "planned_move_on", "housing_contact_on", "move_plan_agreed_on",
     "threatened_with_homelessness_on", "duty_to_refer_on", "placement_area_since", "host_register_joined_on",
@@ -158,7 +158,7 @@ def read_disputes(path: str, errors: list[dict[str, Any]]) -> dict[str, list[dic
 
 def validate_case(row: dict[str, str], ref_counts: Counter[str], as_of: date,
                   errors: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The parsed case, or None when the whole case is rejected (obligations.md §2 "Bad input")."""
+    """The parsed case, or None when the whole case is rejected (docs/input.md "Bad input")."""
     ref = (row.get("case_ref") or "").strip()
     problems = []
     if not ref:
@@ -221,7 +221,7 @@ def check_other_fields(row: dict[str, str], case: dict[str, Any], errors: list[d
 
 
 def case_findings(c: dict[str, Any], disputes: list[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:
-    """The five core obligations of obligations.md §4 for one valid case."""
+    """The five core obligations of docs/input.md for one valid case."""
     ref, dob, since, ceased = c["ref"], c["date_of_birth"], c["looked_after_since"], c["ceased_looked_after_on"]
     if as_of >= birthday(dob, 25):
         return []  # out of scope from the 25th birthday, disputes included

@@ -2,7 +2,7 @@
 
 A profile (``config/profiles/NAME.toml``) switches on obligations from the catalogue
 (``config/obligations.toml``) by id, may override their parameters, and may add obligations of its
-own (obligations-extended.md §1). Anything unknown — a kind, a column, a parameter, a condition, an
+own (docs/profiles.md). Anything unknown — a kind, a column, a parameter, a condition, an
 obligation id — is refused here with a ``ProfileError`` that names the file, the entry and the fix,
 so a typo never reaches the first case.
 """

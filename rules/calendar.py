@@ -1,4 +1,4 @@
-"""Dates as the protocols count them (spec obligations.md §1).
+"""Dates as the protocols count them (docs/input.md, "The obligations").
 
 - Ages: a person reaches age N on the Nth anniversary of their date of birth; someone born on
   29 February reaches it on 1 March in a year with no 29 February.

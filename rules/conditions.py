@@ -64,7 +64,7 @@ class IsTrue(Parameters):
 
 
 class IsFalse(Parameters):
-    """The boolean column is false or empty (empty booleans read as false, obligations.md §2)."""
+    """The boolean column is false or empty (empty booleans read as false, docs/input.md)."""
 
     test: Literal["is_false"]
     column: BoolColumn

@@ -1,4 +1,4 @@
-"""Who an overdue obligation is escalated to (obligations-extended.md §4, 000 §18).
+"""Who an overdue obligation is escalated to (docs/profiles.md, 000 §18).
 
 An overdue finding climbs the ladder by its *working days overdue*: the working days ``w`` with
 ``due_date < w <= as_of``. It is escalated to the highest role whose threshold it has reached and that

@@ -3,7 +3,7 @@
 The engine hands an ``Obligation`` to its kind's ``assess`` function together with the record, the
 as-of date and the working calendar; ``finding`` turns a due date and a completion date into the
 status, working days overdue and escalation that every kind reports the same way
-(obligations.md §1 "Due date", obligations-extended.md §4).
+(docs/input.md "Due date", docs/profiles.md).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ NOT_EXPLAINED = NotApplicable("does not apply (the reason was not asked for)")
 
 @dataclass(frozen=True, slots=True)
 class Obligation(Generic[P]):
-    """One obligation of a profile (obligations-extended.md §1).
+    """One obligation of a profile (docs/profiles.md).
 
     ``evidence_columns`` are the columns that complete it, shown by ``checker explain``.
     """

@@ -15,7 +15,7 @@ from rules.calendar import WorkingCalendar, add_months, birthday, turns
 from rules.records import CASE_COLUMNS, CaseRecord, ColumnType
 
 ANCHOR_A = "A"
-"""The later of the 16th birthday and ``looked_after_since`` (obligations.md §3)."""
+"""The later of the 16th birthday and ``looked_after_since`` (docs/input.md)."""
 
 
 class Parameters(BaseModel):
@@ -28,7 +28,9 @@ def _column_of(*types: ColumnType) -> AfterValidator:
     def check(name: str) -> str:
         column = CASE_COLUMNS.get(name)
         if column is None:
-            raise ValueError(f"unknown column {name!r}; the case columns are listed in docs/profiles.md")
+            raise ValueError(
+                f"unknown column {name!r}; `checker columns --all` and docs/input.md list the case columns"
+            )
         if column.type not in types:
             wanted = " or ".join(types)
             raise ValueError(f"column {name!r} is a {column.type} column; a {wanted} column is needed here")
@@ -48,7 +50,7 @@ def _anchor(name: str) -> str:
         return name
     column = CASE_COLUMNS.get(name)
     if column is None or column.type != "date":
-        raise ValueError(f"anchor {name!r} must be 'A' (obligations.md §3) or a date column")
+        raise ValueError(f"anchor {name!r} must be 'A' (docs/input.md) or a date column")
     return name
 
 

@@ -1,6 +1,6 @@
 """The canonical case records and the findings made from them.
 
-The column tables are the data contract of obligations.md §2 and obligations-extended.md §2: every
+The column tables are the data contract of docs/input.md: every
 source (CSV, SQL) returns these column names, and a profile may read only these columns. Records are
 built by ``checker.sources`` after validation, so a record here always holds well-typed values.
 """
@@ -35,7 +35,7 @@ def _table(*columns: Column) -> dict[str, Column]:
 
 
 CASE_COLUMNS: dict[str, Column] = _table(
-    # obligations.md §2
+    # docs/input.md
     Column("case_ref", "text", required=True, meaning="the case-management system's person id; unique"),
     Column("given_name", "text", meaning="for display in reminders"),
     Column("family_name", "text", meaning="for display in reminders"),
@@ -54,7 +54,7 @@ CASE_COLUMNS: dict[str, Column] = _table(
     Column("custody_started_on", "date", meaning="start of the current custody period"),
     Column("release_date", "date", meaning="expected release date"),
     Column("release_review_invited_on", "date", meaning="partners invited to the pre-release review"),
-    # obligations-extended.md §2
+    # docs/input.md
     Column("adviser_allocated_on", "date", meaning="PA allocated"),
     Column("housing_panel_on", "date", meaning="presented at the multi-agency housing panel (000 §4)"),
     Column("housing_options_meeting_on", "date", meaning="attended the housing options meeting (000 §5)"),
@@ -176,7 +176,7 @@ class Status(StrEnum):
 
 
 class Role(StrEnum):
-    """Who owns or is escalated an obligation, lowest first (obligations-extended.md §4)."""
+    """Who owns or is escalated an obligation, lowest first (docs/profiles.md)."""
 
     ADVISER = "adviser"
     MANAGER = "manager"
@@ -193,11 +193,11 @@ _ROLE_RANK = {role: i for i, role in enumerate(Role)}
 
 @dataclass(slots=True, unsafe_hash=True)
 class Finding:
-    """One obligation instance on the as-of date: the fields of obligations.md §5 and a few more.
+    """One obligation instance on the as-of date: the fields of docs/input.md and a few more.
 
     ``anchor`` is the date the period runs from and ``evidence_columns`` the columns that complete it,
     both for ``checker explain``. ``stage``/``escalate_to_stage`` are set for disputes only, and
-    ``escalated_to`` never for disputes (obligations-extended.md §4).
+    ``escalated_to`` never for disputes (docs/profiles.md).
     """
 
     case_ref: str
@@ -225,7 +225,7 @@ class NotApplicable:
 
 @dataclass(frozen=True, slots=True)
 class DataError:
-    """A rejected record or field: who, which field, and a plain-English reason (obligations.md §2)."""
+    """A rejected record or field: who, which field, and a plain-English reason (docs/input.md)."""
 
     case_ref: str | None
     dispute_ref: str | None

@@ -340,7 +340,7 @@ def test_explain_an_overdue_obligation(tmp_path: Path) -> None:
 def test_explain_a_pending_obligation(tmp_path: Path) -> None:
     _, text = explain(tmp_path, "C1")
     review = block(text, "pathway-plan-review")
-    assert "000 §7, 002 §7.2" in review
+    assert "000 §7, 001 §1.2" in review  # Lancashire's own section and the national guidance, not Kent's
     assert "2026-07-31" in review
     assert "2027-01-31" in review
     assert "pathway_plan_reviewed_on" in review

@@ -145,8 +145,8 @@ def test_every_check_passes_against_the_real_servers_and_nothing_is_sent(
     code, checks, output = config_check()
 
     assert code == 0, output
-    assert list(checks) == ["settings", "profile", "source cms", "source export", "state database", "email (smtp)",
-                            "teams_activity (graph)", "teams_channel (webhook north)",
+    assert list(checks) == ["settings", "profile", "source cms", "source export", "columns of source cms",
+                            "columns of source export", "state database", "email (smtp)", "teams_activity (graph)", "teams_channel (webhook north)",
                             "teams_channel (webhook south)"]
     assert all(line.startswith("ok") for line in checks.values()), output
     assert "All 9 checks passed." in output

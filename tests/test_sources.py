@@ -362,7 +362,7 @@ def test_the_caseload_covers_the_core_obligations(caseload: Caseload, profile: P
     findings, errors = evaluate(CsvSource(caseload.cases_csv, caseload.disputes_csv), profile, date(2026, 11, 23))
     docs = [json.loads(f) for f in findings]
     by_key = {(d["case_ref"], d["obligation"], d["ref"]): d for d in docs}
-    assert {d["obligation"] for d in docs} == set(CORE)
+    assert {d["obligation"] for d in docs} >= set(CORE)  # lancashire also has its own eight
     assert {d["status"] for d in docs} == {"met", "pending", "overdue"}
 
     def status(case_ref: str, obligation: str, ref: str | None = None) -> tuple[str, str, str | None]:

@@ -1,4 +1,4 @@
-"""Deliberately broken rows, so the demo shows obligations.md §2 "Bad input" at work.
+"""Deliberately broken rows, so the demo shows docs/input.md "Bad input" at work.
 
 About 1.5% of the generated cases (at least one of each kind once there are ten rows per kind) are
 spoilt after they are made, at evenly spaced positions, cycling through ``KINDS``:

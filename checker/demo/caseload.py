@@ -1,7 +1,7 @@
 """A deterministic synthetic caseload: canonical case and dispute rows, streamed, relative to an as-of date.
 
 ``generate(n, as_of, seed)`` returns two lazy iterators of row dicts keyed by the canonical column names
-of obligations.md §2 (and, unless ``extended=False``, obligations-extended.md §2). Values are text as a
+of docs/input.md (the core ones only when ``extended=False``). Values are text as a
 CSV export holds them: ISO dates, ``yes``/``no`` flags, the dispute stage as a digit; ``None`` when empty.
 
 The same ``(n, as_of, seed)`` gives the same rows on every machine: each iterator draws from its own
@@ -31,7 +31,7 @@ Row = dict[str, str | None]
 
 DEFAULT_SEED = 1
 CASE_FIELDS: tuple[str, ...] = tuple(CASE_COLUMNS)
-CORE_CASE_FIELDS: tuple[str, ...] = (  # the columns of obligations.md §2
+CORE_CASE_FIELDS: tuple[str, ...] = (  # the columns of docs/input.md
     "case_ref", "given_name", "family_name", "date_of_birth", "looked_after_since", "ceased_looked_after_on",
     "leaving_care_category", "support_requested_after_21", "adviser_email", "manager_email", "team",
     "housing_register_joined_on", "housing_register_renewed_on", "pathway_plan_reviewed_on", "in_custody",
@@ -98,7 +98,7 @@ class _Story:
 
     def date_of_birth(self) -> date:
         rng = self.rng
-        if self.leap_births and rng.random() < 0.004:  # a few 29 February birthdays (obligations.md §1)
+        if self.leap_births and rng.random() < 0.004:  # a few 29 February birthdays (docs/input.md)
             return rng.choice(self.leap_births)
         earliest, latest = self.birth_ranges[rng.choices(AGES, cum_weights=_AGE_CUM)[0]]
         return day_between(rng, earliest, latest)

@@ -1,4 +1,4 @@
-"""Writing a generated caseload as the two CSV files of obligations.md §2, a row at a time."""
+"""Writing a generated caseload as the two CSV files of docs/input.md, a row at a time."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The extended columns of one generated young person (obligations-extended.md §2).
+"""The extended columns of one generated young person (docs/input.md).
 
 Given what the core story decided (date of birth, care period, the anchor A, the register), this draws
 the housing milestones a service records: PA allocation, the housing panel, the housing options meeting,

@@ -1,4 +1,4 @@
-"""Kind ``after_anchor``: due a period after an anchor date (obligations-extended.md §1).
+"""Kind ``after_anchor``: due a period after an anchor date (docs/profiles.md).
 
 Examples: the housing register within 3 months of A (000 §7), the housing panel (000 §4), the Duty
 to Refer within 1 working day (000 §15), host-area registration (000 §8), information-sharing

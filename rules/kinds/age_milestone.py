@@ -1,6 +1,6 @@
 """Kind ``age_milestone``: due when the person reaches an age, while in care at an age.
 
-Examples (obligations-extended.md §3.2): PA allocated by 15y 9m (003 §6.1), Joint Housing Assessment
+Examples (docs/profiles.md): PA allocated by 15y 9m (003 §6.1), Joint Housing Assessment
 at 17 (003 §6.1, §8.3), housing options meeting at 17y 6m or at 17 when placed out of area (000 §5,
 §10), 17+ panel at 17y 6m (004 §6.2). Ages with months follow extended §3.1 (29 Feb → 1 Mar, then
 months added with month-end clamping); a grace period is added after that.

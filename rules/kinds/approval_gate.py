@@ -3,7 +3,7 @@
 Examples: bed and breakfast only with Head of Service approval (000 §15) or Director agreement
 (003 §5.5); intentional homelessness decisions signed off by both services (001 §2.10). The due date
 is the event date itself, or ``grace_working_days`` working days after it. Unlike other kinds, a late
-approval never completes the instance (obligations-extended.md §3.1): it is ``met`` only when the
+approval never completes the instance (docs/profiles.md): it is ``met`` only when the
 approval is dated on or before the due date, and otherwise ``pending`` then ``overdue`` for as long as
 the event column is set.
 """

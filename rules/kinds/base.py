@@ -1,4 +1,4 @@
-"""The rule-kind interface: what every kind module provides (obligations-extended.md §1).
+"""The rule-kind interface: what every kind module provides (docs/profiles.md).
 
 A kind is one module holding
 - ``Parameters``: a pydantic model of its parameters (``extra="forbid"``: an unknown key is refused

@@ -1,9 +1,9 @@
-"""Kind ``before_event``: due a period before an expected event (obligations-extended.md §1).
+"""Kind ``before_event``: due a period before an expected event (docs/profiles.md).
 
 Examples: invite partners to the review 3 months before release (000 §14), contact housing 3 months
 before leaving the placement (002 §8.1), plan a move 28 days ahead (001 §2.2). Reported while the
 event date is set and not yet passed (``as_of <= event``); the due date may already be past when the
-event is first recorded, and then the instance is overdue at once (obligations.md §4).
+event is first recorded, and then the instance is overdue at once (docs/input.md).
 """
 
 from __future__ import annotations

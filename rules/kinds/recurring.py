@@ -1,4 +1,4 @@
-"""Kind ``recurring``: due a period after the last time it was done (obligations-extended.md §1).
+"""Kind ``recurring``: due a period after the last time it was done (docs/profiles.md).
 
 Examples: register renewal every 12 months (000 §7), pathway plan review every 6 months (000 §7,
 002 §7.2), pathway plan part 2 shared every 6 months (000 §7). The due date is ``last_done + every``
