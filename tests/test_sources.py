@@ -388,7 +388,10 @@ def test_the_caseload_covers_the_core_obligations(caseload: Caseload, profile: P
     assert ("C07", "housing-register-initial", None) in by_key  # but the rest is evaluated
     assert ("C08", "pathway-plan-review", None) not in by_key  # qualifying
     assert status("C08", "housing-register-initial") == ("overdue", "2025-05-01", None)
-    assert not any(d["case_ref"] in {"C15", "C16"} for d in docs)  # 25 or over; not yet 16
+    assert not any(d["case_ref"] == "C15" for d in docs)  # 25 or over: nothing at all
+    # Not yet 16: no core obligation (a milestone still to come, such as lancashire's housing options meeting at
+    # 17y 6m, is reported pending).
+    assert not any(d["case_ref"] == "C16" and d["obligation"] in CORE for d in docs)
     assert status("C19", "housing-register-initial") == ("overdue", "2026-04-01", None)  # A = 1 Jan 2026
     # Disputes: 2 working days a stage.
     d01 = by_key[("C01", "dispute-escalation", "D01")]
