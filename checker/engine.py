@@ -81,7 +81,9 @@ def findings_for(case: CaseRecord, disputes: Sequence[DisputeRecord], profile: P
         return []
     calendar = profile.calendar
     found: list[Finding] = []
-    for obligation, kind in profile.case_obligations:
+    for obligation, kind, needed in profile.case_checks:
+        if needed is not None and getattr(case, needed) is None:
+            continue  # the kind would answer "does not apply": skip the call
         try:
             outcome = kind.assess(case, obligation, as_of, calendar, False)
         except UNCOUNTABLE:

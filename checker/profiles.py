@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,14 @@ class Profile:
     reminders: ReminderPolicy
     calendar: WorkingCalendar
     delivery_window: DeliveryWindow
+
+    case_checks: tuple[tuple[Obligation[Any], CaseRuleKind, str | None], ...] = field(
+        init=False, repr=False, compare=False)
+    """The case obligations, each with the column it needs set to apply at all (the engine's fast path)."""
+
+    def __post_init__(self) -> None:
+        checks = tuple((o, kind, kind.needs(o.parameters) if kind.needs else None) for o, kind in self.case_obligations)
+        object.__setattr__(self, "case_checks", checks)
 
     @property
     def obligations(self) -> tuple[Obligation[Any], ...]:

@@ -29,6 +29,11 @@ def columns(p: AfterAnchorParameters) -> frozenset[str]:
     return frozenset(anchor | set(evidence(p)))
 
 
+def needs(p: AfterAnchorParameters) -> str:
+    """No anchor, no due date: A needs ``looked_after_since``, a column anchor its own value."""
+    return "looked_after_since" if p.anchor == "A" else p.anchor
+
+
 def evidence(p: AfterAnchorParameters) -> tuple[str, ...]:
     return (p.completed_by,) + ((p.completed_not_before,) if p.completed_not_before else ())
 
@@ -55,4 +60,5 @@ KIND = CaseRuleKind(
     evidence=evidence,
     assess=assess,
     summary="due a period (months, days or working days) after an anchor date",
+    needs=needs,
 )

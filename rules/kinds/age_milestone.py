@@ -39,6 +39,11 @@ def columns(p: AgeMilestoneParameters) -> frozenset[str]:
     return frozenset(cols)
 
 
+def needs(p: AgeMilestoneParameters) -> str:
+    """Never looked after: never in care at any age."""
+    return "looked_after_since"
+
+
 def evidence(p: AgeMilestoneParameters) -> tuple[str, ...]:
     return (p.completed_by,)
 
@@ -67,4 +72,5 @@ KIND = CaseRuleKind(
     evidence=evidence,
     assess=assess,
     summary="due when the person reaches an age (plus a grace), while in care at an age",
+    needs=needs,
 )

@@ -31,6 +31,10 @@ def columns(p: ApprovalGateParameters) -> frozenset[str]:
     return frozenset({p.event, p.approval})
 
 
+def needs(p: ApprovalGateParameters) -> str:
+    return p.event
+
+
 def evidence(p: ApprovalGateParameters) -> tuple[str, ...]:
     return (p.approval,)
 
@@ -58,4 +62,5 @@ KIND = CaseRuleKind(
     evidence=evidence,
     assess=assess,
     summary="an event needs an approval dated no later than the event (plus a grace in working days)",
+    needs=needs,
 )

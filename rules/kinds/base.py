@@ -50,6 +50,8 @@ class CaseRuleKind:
     evidence: Callable[[Any], tuple[str, ...]]
     assess: CaseAssess
     summary: str
+    needs: Callable[[Any], str] | None = None
+    """The date column without which ``assess`` always answers "does not apply" (the engine skips the call)."""
 
 
 @dataclass(frozen=True, slots=True)

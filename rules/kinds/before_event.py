@@ -36,6 +36,10 @@ def columns(p: BeforeEventParameters) -> frozenset[str]:
     return frozenset({p.event, *evidence(p)})
 
 
+def needs(p: BeforeEventParameters) -> str:
+    return p.event
+
+
 def evidence(p: BeforeEventParameters) -> tuple[str, ...]:
     return (p.completed_by,) + ((p.completed_not_before,) if p.completed_not_before else ())
 
@@ -64,4 +68,5 @@ KIND = CaseRuleKind(
     evidence=evidence,
     assess=assess,
     summary="due a period (months or days) before an expected event, while the event is still to come",
+    needs=needs,
 )

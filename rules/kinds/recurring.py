@@ -29,6 +29,11 @@ def columns(p: RecurringParameters) -> frozenset[str]:
     return frozenset(since | {p.last_done})
 
 
+def needs(p: RecurringParameters) -> str:
+    """No start date, no due date: A needs ``looked_after_since``, a column its own value."""
+    return "looked_after_since" if p.since == "A" else p.since
+
+
 def evidence(p: RecurringParameters) -> tuple[str, ...]:
     return (p.last_done,)
 
@@ -58,4 +63,5 @@ KIND = CaseRuleKind(
     evidence=evidence,
     assess=assess,
     summary="due a period after it was last done (or after a start date); never met",
+    needs=needs,
 )
