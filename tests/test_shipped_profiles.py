@@ -7,8 +7,14 @@ guidance 001).
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,3 +169,38 @@ def test_check_prints_the_document_with_owner_and_escalated_to(tmp_path: Path, n
         if finding["obligation"] != "dispute-escalation":
             assert finding["ref"] is None
             assert "escalated_to" in finding
+
+
+# --- the reminder an adviser receives cites the profile's own protocol -----------------------------------------
+
+
+@pytest.mark.parametrize(("name", "cited", "foreign"), [
+    ("lancashire", "Lancashire protocol 000 §7", "Kent"),
+    ("kent", "Kent protocol 002 §7.2", "Lancashire"),
+])
+def test_a_reminder_cites_the_profiles_own_protocol(tmp_path: Path, name: str, cited: str, foreign: str) -> None:
+    # In care since 2015, 16 on 1 Jun 2024; the pathway plan was reviewed on 10 Jun 2026, so the next review is
+    # due 10 Dec 2026: 13 working days after 23 Nov 2026, inside the 20-day lead time, so a reminder goes out.
+    cases = write_rows(tmp_path / "cases.csv", [{
+        "case_ref": "C1", "date_of_birth": "2008-06-01", "looked_after_since": "2015-01-01",
+        "housing_register_joined_on": "2024-07-01", "housing_register_renewed_on": "2026-07-01",
+        "pathway_plan_reviewed_on": "2026-06-10", "adviser_email": "pa.one@example.org"}])
+    sink = tmp_path / "outbox"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_")} | {
+        "CHECKER_SETTINGS_FILE": str(tmp_path / "none.toml"), "CHECKER_PROFILE": name,
+        "CHECKER_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}", "CHECKER_DELIVERY__WINDOW": "any_time",
+        "CHECKER_DELIVERY__EMAIL": "sink", "CHECKER_DELIVERY__SINK_DIR": str(sink),
+        "CHECKER_ROUTING__OPERATOR_EMAIL": "ops@example.org"}
+    result = subprocess.run([str(Path(sys.executable).parent / "checker"), "run", "--once", "--as-of", "2026-11-23",
+                             "--cases", str(cases), "--no-digests"], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    [path] = sink.glob("reminder_*pa.one_example.org*.eml")  # the adviser's reminder
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, email.message.EmailMessage)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    reminder = body.get_content()
+    assert "Review the pathway plan" in reminder
+    assert cited in reminder
+    assert foreign not in reminder
