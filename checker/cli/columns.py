@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from checker import literal
 from checker.cli.common import profile_option, reports_failures
 from checker.columns import (
     TYPE_RULES,
@@ -29,20 +30,20 @@ def columns(profile: str | None, show_all: bool) -> None:
     extra columns are ignored. docs/input.md describes every column, its values and the JSON output."""
     settings = Settings()
     loaded = load_profile(profile or settings.profile, settings.config_dir)
-    click.echo(f"Profile {loaded.name}: {loaded.title}\n")
+    literal.echo(f"Profile {loaded.name}: {loaded.title}\n")
     cases = case_column_uses(loaded)
     shown = [use for use in cases if show_all or use.read]
-    click.echo("Cases (one row per young person)")
+    literal.echo("Cases (one row per young person)")
     _table(shown)
     unread = [use.column.name for use in cases if not use.read]
     if unread and not show_all:
-        click.echo(f"\nNot read by this profile (accepted and checked, see --all): {', '.join(unread)}")
-    click.echo("\nDisputes (one row per escalated concern)")
+        literal.echo(f"\nNot read by this profile (accepted and checked, see --all): {', '.join(unread)}")
+    literal.echo("\nDisputes (one row per escalated concern)")
     _table(dispute_column_uses(loaded))
-    click.echo("\nValues")
+    literal.echo("\nValues")
     for kind, (accepted, bad) in TYPE_RULES.items():
-        click.echo(f"  {kind:<6} {accepted}" + (f"; {bad}" if bad != "-" else ""))
-    click.echo("  A date that records something done (every date column but date_of_birth, release_date and "
+        literal.echo(f"  {kind:<6} {accepted}" + (f"; {bad}" if bad != "-" else ""))
+    literal.echo("  A date that records something done (every date column but date_of_birth, release_date and "
                "planned_move_on)\n  that is after the as-of date is a data error and reads as empty.")
 
 
@@ -54,11 +55,11 @@ def _table(uses: list[ColumnUse]) -> None:
         used = ", ".join(use.obligations)
         if use.general:
             used = f"{used}; {use.general}" if used else use.general
-        click.echo(f"  {column.name:<{width}}  {column.type:<5}  {needed:<8}  {used or '(not read)'}")
+        literal.echo(f"  {column.name:<{width}}  {column.type:<5}  {needed:<8}  {used or '(not read)'}")
 
 
 def note_missing_columns(profile: Profile, source: Source) -> None:
     """On stderr (stdout may hold the JSON document): the columns the profile reads that the source lacks."""
     missing = missing_columns(profile, source.case_columns())
     if missing:
-        click.echo(f"checker: note: {describe_missing(profile, missing, 'the cases input')}", err=True)
+        literal.echo(f"checker: note: {describe_missing(profile, missing, 'the cases input')}", err=True)
