@@ -2,7 +2,7 @@
 
 For each valid case the engine runs every obligation of the profile through its rule kind
 (``rules.kinds``) and keeps the findings; cases 25 or over on the as-of date have none
-(obligations.md §3). Disputes are read first and held by case (there are few of them), then cases
+(docs/input.md). Disputes are read first and held by case (there are few of them), then cases
 stream past one at a time, each with its own disputes, so memory does not grow with the caseload
 beyond the set of case refs needed to reject duplicates and match disputes to cases.
 """
@@ -117,7 +117,8 @@ def assess_case(case: CaseRecord, disputes: Sequence[DisputeRecord], profile: Pr
     """Every obligation of the profile for one case, with the reason for those that do not apply."""
     calendar = profile.calendar
     if not is_under(case.date_of_birth, SCOPE_AGE, as_of):
-        out_of_scope = NotApplicable(f"{SCOPE_AGE} or over on {as_of}: out of scope (obligations.md §3)")
+        out_of_scope = NotApplicable(f"{SCOPE_AGE} or over on {as_of}: out of scope (nothing is reported from the "
+                                     f"{SCOPE_AGE}th birthday)")
         return [Assessed(o, None, out_of_scope) for o in profile.obligations]
     assessed = [_guarded(case, None, o, partial(kind.assess, case, o, as_of, calendar))
                 for o, kind in profile.case_obligations]

@@ -1,4 +1,4 @@
-"""Writing results: the JSON document of obligations.md §5 (streamed) and the readable table.
+"""Writing results: the JSON document of docs/input.md (streamed) and the readable table.
 
 The JSON writer streams findings as the engine yields them, so a million cases never sit in memory;
 the table groups by adviser and so holds the findings it shows. Neither prints names: case refs only.
@@ -25,7 +25,7 @@ NO_ADVISER = "(no adviser allocated)"
 
 
 def finding_document(f: Finding) -> dict[str, Any]:
-    """One finding as in obligations.md §5, with owner, escalation, citation and days overdue."""
+    """One finding as in docs/input.md, with owner, escalation, citation and days overdue."""
     doc: dict[str, Any] = {
         "case_ref": f.case_ref,
         "obligation": f.obligation,

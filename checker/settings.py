@@ -77,7 +77,7 @@ class SecretsDirectorySource(NestedSecretsSettingsSource):
 
 
 class CsvSourceSettings(BaseModel):
-    """A pair of CSV files (obligations.md §2)."""
+    """A pair of CSV files (docs/input.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["csv"]

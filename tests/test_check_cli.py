@@ -1,4 +1,4 @@
-"""``checker check`` and ``checker explain`` through the command line (obligations.md §5).
+"""``checker check`` and ``checker explain`` through the command line (docs/input.md).
 
 The JSON document is checked field for field against §5 (plus the extra fields docs/decisions.md
 names), the table for its grouping, order and counts, and ``explain`` for the reasoning it must show
@@ -38,7 +38,7 @@ def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 def core(tmp_path: Path) -> str:
     """A profile of the five core obligations alone, so whole documents and tables can be compared.
 
-    (The shipped lancashire profile may switch on extended obligations too, obligations-extended.md §3.3.)
+    (The shipped lancashire profile may switch on extended obligations too, tests/test_shipped_profiles.py.)
     """
     path = tmp_path / "profiles" / "core.toml"
     path.parent.mkdir()

@@ -1,10 +1,10 @@
-"""The five core obligations of obligations.md §4, dated case by dated case, through the real engine.
+"""The five core obligations of docs/input.md, dated case by dated case, through the real engine.
 
 Each case is a CSV row written to a temporary folder and evaluated with the ``lancashire`` profile by
 ``checker.engine.Evaluation``. Every expected date is worked out by hand from the spec and written as
 a literal: A is the later of the 16th birthday and ``looked_after_since`` (§3), months are added with
 month-end clamping (§1), dispute stages last 2 working days in England and Wales (§1, §4), and owners
-and escalation follow obligations-extended.md §4.
+and escalation follow docs/profiles.md.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ REVIEW = "pathway-plan-review"
 CUSTODY = "custody-release-review"
 DISPUTE = "dispute-escalation"
 CORE = frozenset({INITIAL, RENEWAL, REVIEW, CUSTODY, DISPUTE})
-# The lancashire profile may switch on extended obligations too (obligations-extended.md §3.3); the tests
+# The lancashire profile may switch on extended obligations too (tests/test_shipped_profiles.py); the tests
 # here compare whole sets of findings over the core obligations only.
 
 
@@ -434,7 +434,7 @@ def test_every_core_obligation_is_owned_by_the_adviser(tmp_path: Path, lancashir
 # --- Random caseloads against the spec's rules written out once more ---------------------------------------
 
 def plus_months(day: date, months: int) -> date:
-    """obligations.md §1 "Adding months", written independently of rules.calendar."""
+    """Adding months (docs/input.md), written independently of rules.calendar."""
     year, month0 = divmod(day.month - 1 + months, 12)
     year += day.year
     days_in_month = [31, 29 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 28, 31, 30, 31, 30,
@@ -443,7 +443,7 @@ def plus_months(day: date, months: int) -> date:
 
 
 def reaches(dob: date, age: int) -> date:
-    """obligations.md §1 "Age": the anniversary, 29 February -> 1 March in a common year."""
+    """Age (docs/input.md): the anniversary, 29 February -> 1 March in a common year."""
     try:
         return dob.replace(year=dob.year + age)
     except ValueError:
@@ -451,7 +451,7 @@ def reaches(dob: date, age: int) -> date:
 
 
 def spec_findings(row: Mapping[str, object], d: date) -> dict[str, Expected]:
-    """The four case obligations of obligations.md §3-§4 for one valid case on ``d``."""
+    """The four case obligations of docs/input.md for one valid case on ``d``."""
     def get(name: str) -> date | None:
         value = row.get(name)
         return value if isinstance(value, date) else None

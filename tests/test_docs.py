@@ -165,3 +165,20 @@ def help_texts(command: click.Command, path: tuple[str, ...]) -> Iterator[tuple[
 def test_nothing_sends_a_user_outside_the_repository(where: str, text: str) -> None:
     for needle in OUTSIDE:
         assert needle not in text, f"{where} mentions {needle}"
+
+
+@pytest.mark.parametrize("profile", ["lancashire", "kent", "bcp", "luton", "national"])
+def test_no_message_of_check_or_explain_sends_a_user_outside(tmp_path: Path, profile: str) -> None:
+    cases = write_rows(tmp_path / "cases.csv", [
+        {"case_ref": "OLD", "date_of_birth": "2000-01-01"},  # 26: out of scope
+        {"case_ref": "C1", "date_of_birth": "2008-01-01", "looked_after_since": "2015-01-01", "in_custody": "maybe",
+         "placed_out_of_area": "2", "adviser_email": "not an address", "release_date": ""},
+        {"case_ref": "BAD", "date_of_birth": "20080101"},
+    ])
+    outputs = [invoke("check", "--profile", profile, "--cases", str(cases), "--as-of", "2026-03-02", *fmt)
+               for fmt in ((), ("--format", "json"))]
+    outputs += [invoke("explain", ref, "--profile", profile, "--cases", str(cases), "--as-of", "2026-03-02")
+                for ref in ("OLD", "C1", "BAD")]
+    for _code, out, err in outputs:
+        for needle in OUTSIDE:
+            assert needle not in out + err

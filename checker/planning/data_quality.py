@@ -1,4 +1,4 @@
-"""The operator's data-quality alert: the records a tick could not check, and why (obligations.md §2).
+"""The operator's data-quality alert: the records a tick could not check, and why (docs/input.md, "Bad input").
 
 A rejected case has no findings, so nobody is reminded of its deadlines until the record is fixed; the
 operator must hear of it. One alert lists every data error of the tick by case reference, dispute

@@ -4,7 +4,7 @@
   without that, the operator.
 - manager: the case's ``manager_email``; without one, the team's senior manager, then the operator.
 - senior_manager and head_of_service: configured per team, else for the whole authority, else the
-  operator (obligations-extended.md §4: "configuration, per team or for the whole authority").
+  operator (docs/profiles.md: "configuration, per team or for the whole authority").
 """
 
 from __future__ import annotations

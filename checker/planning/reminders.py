@@ -2,7 +2,7 @@
 
 For each open obligation the owner gets the reminder of its current stage (``stages.py``); an
 overdue one that reached an escalation threshold goes to that role too (``escalated-<role>``,
-obligations-extended.md §4), and an overdue dispute to the role of its next stage
+docs/profiles.md), and an overdue dispute to the role of its next stage
 (``dispute-stage-<n>``, 000 §18). With Teams switched on, the adviser's reminders also go to their
 activity feed, and a team's channel hears of what became overdue or was escalated (initials and case
 reference only). A waived obligation plans nothing; a snoozed one plans no owner reminders but its

@@ -33,7 +33,7 @@ DISPUTE_STAGES = {
     4: "head of service",
 }
 
-# The protocol documents cited as "000 §7" (shared/seeds/README.md), named for people who do not know
+# The protocol documents cited as "000 §7" (the README lists them), named for people who do not know
 # the file numbers. An unknown number is shown as it is.
 PROTOCOL_DOCUMENTS = {
     "000": "Lancashire protocol",

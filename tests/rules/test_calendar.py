@@ -1,4 +1,4 @@
-"""Dates as obligations.md §1 counts them: ages, adding months, working days.
+"""Dates as docs/input.md counts them: ages, adding months, working days.
 
 Every example in the spec has its own test with the expected date written out by hand; the hypothesis
 properties below check the arithmetic in general, against definitions written here from the spec (a

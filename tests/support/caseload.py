@@ -1,4 +1,4 @@
-"""Small hand-made caseloads as the CSV files of obligations.md §2, for tests that plan and deliver."""
+"""Small hand-made caseloads as the CSV files of docs/input.md, for tests that plan and deliver."""
 
 from __future__ import annotations
 
