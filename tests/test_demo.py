@@ -297,3 +297,17 @@ def test_the_demo_exercises_every_obligation_of_each_shipped_profile(tmp_path: P
         monkeypatch.setenv(name, value)
     explained = invoke(*command.group(1).split())
     assert explained.exit_code == 0, explained.output
+
+
+def test_the_demo_runs_an_authoritys_own_profile_file(tmp_path: Path) -> None:
+    # The tick loads the profile again from the settings: by its path, not by the name inside the file.
+    own = tmp_path / "profiles" / "mine.toml"
+    own.parent.mkdir()
+    own.write_text((bundled_config_dir() / "profiles" / "kent.toml").read_text().replace('name = "kent"',
+                                                                                          'name = "mine"'))
+    result = invoke("demo", "--dir", str(tmp_path / "demo"), "--cases", "40", "--as-of", "2026-03-02",
+                    "--profile", str(own), "--format", "json")
+    assert result.exit_code == 0, result.output
+    found = {f["obligation"] for f in json.loads(result.stdout)["findings"]}
+    assert found <= {o.id for o in load_profile("kent").obligations}
+    assert f"--profile {own}" in result.stderr
