@@ -88,7 +88,8 @@ class App:
         guard = source_guard(self.settings.guard.max_drop_percent) if guarded else None
         return Tick(self.engine, profile, source, routing, planner, self.window,
                     digest_weekday=self.settings.delivery.digest_weekday, guard=guard,
-                    keep_sent_content=timedelta(days=self.settings.delivery.keep_sent_content_days))
+                    keep_sent_content=timedelta(days=self.settings.delivery.keep_sent_content_days),
+                    keep_personal_data=timedelta(days=self.settings.retention.keep_personal_data_days))
 
     def delivery(self, channels: Channels, *, clock: Callable[[], datetime] = utc_now) -> Delivery:
         """The delivery pass over this state database, through ``channels``, as one worker."""

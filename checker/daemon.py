@@ -38,7 +38,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from checker.app import App, utc_now
 from checker.channels import Channels
-from checker.health import HealthServer
+from checker.health import HealthServer, Limits
 from checker.metrics import Metrics
 from checker.planning.guard import TickAbortedError
 from checker.planning.window import london_today
@@ -93,7 +93,8 @@ class Daemon:
             timezone=LONDON, executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": s.misfire_grace_seconds})
         h = settings.health
-        self.health = HealthServer(h.host, h.port, self.ready, metrics)
+        self.health = HealthServer(h.host, h.port, self.ready, metrics,
+                                   Limits(h.read_timeout_seconds, h.workers, h.max_waiting))
 
     # -- leadership ---------------------------------------------------------------------------------
 

@@ -6,17 +6,28 @@
 - ``GET /metrics``: the Prometheus exposition of ``Metrics``.
 - Anything else: 404.
 
-The server runs in a daemon thread and answers each request in a thread of its own, so a slow
-readiness check never holds up ``/healthz``. It writes no access log: requests are not worth a log line
-each, and nothing it answers names a person (readiness reasons and metric labels carry none).
+The server accepts connections in a daemon thread and answers them on a bounded pool of worker
+threads (``Limits.workers``), so a slow readiness check never holds up ``/healthz`` and a flood of
+connections cannot make it start thread after thread. A client has ``Limits.read_timeout`` seconds to send
+its whole request (line and headers), however slowly it trickles them, or its connection is closed; at
+most ``Limits.waiting`` more connections wait for a free worker, and one beyond that is answered ``503``
+at once and closed. So an idle or slow client holds a worker for ``read_timeout`` at most, and cannot
+keep ``/healthz`` from the orchestrator's probe.
+
+It writes no access log: requests are not worth a log line each, and nothing it answers names a person
+(readiness reasons and metric labels carry none).
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import TracebackType
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -27,18 +38,98 @@ Readiness = Callable[[], tuple[bool, str]]
 TEXT = "text/plain; charset=utf-8"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a request still being answered never keeps the process alive
+_BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         b"Content-Length: 5\r\nCache-Control: no-store\r\nConnection: close\r\n\r\nbusy\n")
 
-    def __init__(self, address: tuple[str, int], readiness: Readiness, metrics: Metrics) -> None:
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much of the process the endpoints may take (settings ``[health]``)."""
+
+    read_timeout: float = 5.0  # seconds for a client to send its whole request
+    workers: int = 4  # requests answered at once
+    waiting: int = 16  # connections waiting for a worker; more are refused with 503
+
+
+class _Server(HTTPServer):
+    def __init__(self, address: tuple[str, int], readiness: Readiness, metrics: Metrics, limits: Limits) -> None:
         super().__init__(address, _Handler)
         self.readiness = readiness
         self.metrics = metrics
+        self.limits = limits
+        self._pool = ThreadPoolExecutor(max_workers=limits.workers, thread_name_prefix="checker-health")
+        self._slots = threading.BoundedSemaphore(limits.workers + limits.waiting)
+        self._lock = threading.Lock()
+        self._waiting: set[socket.socket] = set()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Hand the connection to a worker, or refuse it at once when every worker and waiting place is taken."""
+        if not self._slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.sendall(_BUSY)
+            self.shutdown_request(request)
+            return
+        with self._lock:
+            self._waiting.add(request)
+        try:
+            self._pool.submit(self._answer, request, client_address)
+        except RuntimeError:  # the pool was shut down: the server is stopping
+            self._drop(request)
+
+    def _answer(self, request: socket.socket, client_address: Any) -> None:
+        with self._lock:
+            if request not in self._waiting:
+                return  # closed by close_waiting() while it waited
+            self._waiting.discard(request)
+        try:
+            self.finish_request(request, client_address)
+        except Exception:  # noqa: S110 - a client that misbehaves or goes away is no news; nothing to log
+            pass
+        finally:
+            self.shutdown_request(request)
+            self._slots.release()
+
+    def _drop(self, request: socket.socket) -> None:
+        with self._lock:
+            self._waiting.discard(request)
+        self.shutdown_request(request)
+        self._slots.release()
+
+    def close_waiting(self) -> None:
+        """Stop the workers; close the connections still waiting for one."""
+        with self._lock:
+            waiting, self._waiting = list(self._waiting), set()
+        for request in waiting:
+            self.shutdown_request(request)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "checker"
     sys_version = ""  # no Python version in the Server header
+
+    def setup(self) -> None:
+        """Give the client ``read_timeout`` for its whole request: each read times out by then, and a timer
+        closes the connection if the request is still incomplete when it runs out."""
+        limit = cast(_Server, self.server).limits.read_timeout
+        self.request.settimeout(limit)  # what StreamRequestHandler does with its class-wide ``timeout``
+        super().setup()
+        self._deadline = threading.Timer(limit, self._expire)
+        self._deadline.daemon = True
+        self._deadline.start()
+
+    def _expire(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RD)
+
+    def parse_request(self) -> bool:
+        complete = super().parse_request()  # reads the headers too
+        self._deadline.cancel()  # the request is in (or refused): the answer is ours to send
+        return complete
+
+    def finish(self) -> None:
+        self._deadline.cancel()
+        super().finish()
 
     def do_GET(self) -> None:  # the name http.server dispatches GET to
         server = cast(_Server, self.server)
@@ -76,10 +167,12 @@ class _Handler(BaseHTTPRequestHandler):
 class HealthServer:
     """``/healthz``, ``/readyz`` and ``/metrics`` on ``host:port`` (port 0: any free port), in a thread."""
 
-    def __init__(self, host: str, port: int, readiness: Readiness, metrics: Metrics) -> None:
+    def __init__(self, host: str, port: int, readiness: Readiness, metrics: Metrics,
+                 limits: Limits | None = None) -> None:
         self._address = (host, port)
         self._readiness = readiness
         self._metrics = metrics
+        self._limits = limits or Limits()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -93,7 +186,7 @@ class HealthServer:
     def start(self) -> None:
         if self._server is not None:
             return
-        self._server = _Server(self._address, self._readiness, self._metrics)
+        self._server = _Server(self._address, self._readiness, self._metrics, self._limits)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="checker-health", daemon=True)
         self._thread.start()
@@ -104,6 +197,7 @@ class HealthServer:
             return
         server.shutdown()
         server.server_close()
+        server.close_waiting()
         if thread is not None:
             thread.join(timeout=5)
         self._server, self._thread = None, None

@@ -186,12 +186,26 @@ class HealthSettings(_Section):
     port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
     # /readyz fails when the tick the schedule last asked for has not succeeded this long after its time
     tick_grace_minutes: int = Field(default=60, ge=1)
+    # A client has this long to send its whole request, or its connection is closed.
+    read_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    # Requests answered at once, and connections that may wait for a worker (more are answered 503).
+    workers: int = Field(default=4, ge=1, le=64)
+    max_waiting: int = Field(default=16, ge=0, le=1024)
 
 
 class GuardSettings(_Section):
     """The source safety guard: a tick whose source looks broken changes nothing and sends nothing."""
 
     max_drop_percent: float = Field(default=20.0, ge=0, le=100)  # fewer cases than the last good tick by more
+
+
+class RetentionSettings(_Section):
+    """How long the state database keeps what names or reaches a person (``checker/state/retention.py``)."""
+
+    # Initials, e-mail addresses and stored error texts of finished business (obligations closed, messages
+    # sent or cancelled, snoozes and waivers ended, runs finished) this many days ago are erased; the audit
+    # trail (which obligation of which case reference was told, when, on which channel) stays.
+    keep_personal_data_days: int = Field(default=365, ge=1)
 
 
 class LeaderSettings(_Section):
@@ -226,6 +240,7 @@ class Settings(BaseSettings):
     health: HealthSettings = HealthSettings()
     guard: GuardSettings = GuardSettings()
     leader: LeaderSettings = LeaderSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -18,6 +18,7 @@ from itertools import islice
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from checker.delivery import Delivery, DeliveryCounts
 from checker.engine import CaseResult, Evaluation
@@ -30,11 +31,12 @@ from checker.planning.window import Window
 from checker.profiles import Profile
 from checker.sources.base import Source
 from checker.state import suppressions
+from checker.state.errors import failure_reason
 from checker.state.instances import InstanceSync
 from checker.state.notifications import group_into_messages, insert_planned
 from checker.state.outbox import add_message
-from checker.state.retention import purge_message_content
-from checker.state.runs import finish_run, start_run
+from checker.state.retention import purge_message_content, purge_personal_data
+from checker.state.runs import abandon_dead_runs, finish_run, start_run
 from checker.state.schema import obligation_instance
 from rules.records import Status
 
@@ -78,6 +80,7 @@ class Tick:
     digest_weekday: int = 0
     guard: Callable[[Connection, int], None] | None = None
     keep_sent_content: timedelta | None = None  # purge sent messages' content after this (retention.py)
+    keep_personal_data: timedelta | None = None  # erase the audit tables' personal fields after this (likewise)
 
     def plan(self, as_of: date, now: datetime, *, digests: bool | None = None, kind: str = "tick") -> TickReport:
         """Evaluate and plan in one transaction; ``digests=None`` plans them when this week's are due.
@@ -85,6 +88,7 @@ class Tick:
         A tick that fails or is aborted changes nothing; the operator is told (an alert planned in its own
         transaction) and the exception goes on to the caller.
         """
+        abandon_dead_runs(self.engine, now)
         run_id = start_run(self.engine, kind=kind, as_of=as_of, profile=self.profile.name,
                            source=self.source.description, now=now)
         report = TickReport(run_id, as_of)
@@ -95,15 +99,26 @@ class Tick:
                            cases_rejected=report.cases_rejected, findings=report.findings, overdue=report.overdue,
                            data_errors=report.data_errors, planned=report.planned)
         except TickAbortedError as exc:
-            finish_run(self.engine, run_id, outcome="aborted", now=now, error=str(exc))
-            self._alert(run_id, as_of, now, "checker: the check was stopped before it changed anything", str(exc))
+            self._record_failure(run_id, as_of, now, "aborted", str(exc),
+                                 "checker: the check was stopped before it changed anything")
             raise
         except Exception as exc:
-            error = f"{exc.__class__.__name__}: {exc}"
-            finish_run(self.engine, run_id, outcome="failed", now=now, error=error)
-            self._alert(run_id, as_of, now, "checker: the check failed; nothing was changed or sent", error)
+            # A database error is told by its classes only: its text may quote the values of a row.
+            self._record_failure(run_id, as_of, now, "failed", failure_reason(exc),
+                                 "checker: the check failed; nothing was changed or sent")
             raise
         return report
+
+    def _record_failure(self, run_id: int, as_of: date, now: datetime, outcome: str, reason: str,
+                        subject: str) -> None:
+        """Record the outcome and alert the operator; when the state database itself is what failed, both
+        may fail too: the run is then left ``running`` (the next run marks it abandoned) and the original
+        exception goes on to the caller."""
+        try:
+            finish_run(self.engine, run_id, outcome=outcome, now=now, error=reason)
+            self._alert(run_id, as_of, now, subject, reason)
+        except SQLAlchemyError as exc:
+            log.warning("could not record run %s as %s: %s", run_id, outcome, exc.__class__.__name__)
 
     def _alert(self, run_id: int, as_of: date, now: datetime, subject: str, reason: str) -> None:
         """Tell the operator why a tick changed nothing (sent at once, whatever the window)."""
@@ -160,9 +175,14 @@ class Tick:
         try:
             report = self.plan(as_of, now, digests=digests, kind=kind)
         except Exception:
-            delivery.run(should_stop, operator_only=True)
+            try:
+                delivery.run(should_stop, operator_only=True)
+            except SQLAlchemyError as exc:  # the state database failed: the tick's own error is the news
+                log.warning("could not deliver the operator's alerts: %s", exc.__class__.__name__)
             raise
         report.delivery = delivery.run(should_stop)
         if self.keep_sent_content is not None:
             purge_message_content(self.engine, delivery.clock(), self.keep_sent_content)
+        if self.keep_personal_data is not None:
+            purge_personal_data(self.engine, delivery.clock(), self.keep_personal_data)
         return report

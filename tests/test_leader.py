@@ -284,15 +284,16 @@ def tables(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
 
 
-def test_the_new_head_is_the_leader_lease_migration() -> None:
-    assert head_revision() == "0002"
+def test_the_leader_lease_migration_is_0002_and_below_the_head() -> None:
+    assert head_revision() is not None
+    assert head_revision() >= "0002"
 
 
 def test_upgrade_of_an_empty_database_ends_at_the_head_with_the_lease_table(url: str) -> None:
     engine = open_database(url)
     try:
         upgrade(engine)
-        assert current_revision(engine) == head_revision() == "0002"
+        assert current_revision(engine) == head_revision()
         assert "leader_lease" in tables(engine)
         assert try_acquire(engine, NAME, "a", T0, TTL)
     finally:
@@ -309,7 +310,7 @@ def test_upgrade_from_0001_adds_the_lease_table_and_keeps_the_data(url: str) -> 
             connection.execute(run.insert().values(kind="tick", started_at=T0, as_of=T0.date(),
                                                    profile="lancashire", source="csv", outcome="ok"))
         upgrade(engine)
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == head_revision()
         assert "leader_lease" in tables(engine)
         with engine.connect() as connection:
             assert connection.execute(select(run.c.outcome)).scalars().all() == ["ok"]
@@ -317,7 +318,7 @@ def test_upgrade_from_0001_adds_the_lease_table_and_keeps_the_data(url: str) -> 
         migrate(engine, "0001", down=True)
         assert "leader_lease" not in tables(engine)
         upgrade(engine)
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
 

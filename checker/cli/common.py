@@ -32,6 +32,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 EXIT_CANNOT_RUN = 2
+#: The state database cannot be used: unreachable, read-only, full, or it refused a write (docs/operations.md).
+EXIT_STATE_DATABASE = 3
 
 
 def today_in_london() -> date:
@@ -121,5 +123,21 @@ def reports_failures(command: Callable[P, R]) -> Callable[P, R]:
         except SettingsError as exc:  # a settings source could not be read (e.g. the secrets folder is a file)
             literal.echo(f"checker: the settings cannot be read: {exc}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
+        except Exception as exc:
+            problem = _database_problem(exc)
+            if problem is None:
+                raise
+            literal.echo(f"checker: {problem}", err=True)  # one line: never the statement or its values
+            sys.exit(EXIT_STATE_DATABASE)
 
     return run
+
+
+def _database_problem(error: Exception) -> str | None:
+    """The sentence for a state database failure, ``None`` for anything else. SQLAlchemy is loaded only by
+    the commands that use a database: when it is not loaded, the error cannot be one of its."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from checker.state.errors import database_problem, is_database_error  # noqa: PLC0415 - see above
+
+    return database_problem(error) if is_database_error(error) else None

@@ -27,6 +27,7 @@ from checker.cli.common import (
     profile_option,
     reports_failures,
     source_option,
+    today_in_london,
 )
 from checker.daemon import Daemon
 from checker.logs import configure_logging
@@ -34,6 +35,7 @@ from checker.metrics import Metrics
 from checker.planning.guard import TickAbortedError
 from checker.settings import Settings
 from checker.sources.factory import named_source, open_source
+from checker.state.runs import last_good_run
 from checker.tick import TickReport
 
 EXIT_ABORTED = 1
@@ -79,6 +81,24 @@ def run_tick(app: App, settings: Settings, cases: Path | None, disputes: Path | 
             sys.exit(EXIT_ABORTED)
 
 
+def history_problem(app: App, as_of: date, today: date) -> str | None:
+    """Why a one-shot tick as of ``as_of`` would rewrite the state's history, or ``None`` when it would not.
+
+    The state database records what was told when; a tick for a day before the last good tick re-plans
+    and re-sends for a day already past and makes the instances' history go back and forth, and one for a
+    day after today sends reminders and escalations that are not due yet.
+    """
+    if as_of > today:
+        return (f"--as-of {as_of} is after today ({today} in Europe/London): a tick for a future day would send "
+                "reminders and escalations that are not due yet")
+    with app.engine.connect() as connection:
+        last = last_good_run(connection, ("tick", "digest"))
+    if last is not None and as_of < last.as_of:
+        return (f"--as-of {as_of} is before the last good tick (run {last.id}, as of {last.as_of}): a tick for an "
+                "earlier day would plan and send again for days already told, and rewrite the history")
+    return None
+
+
 def serve(settings: Settings, profile: str | None, source: str | None, log_level: str) -> None:
     """Run the daemon until SIGTERM or SIGINT."""
     try:
@@ -112,21 +132,30 @@ def serve(settings: Settings, profile: str | None, source: str | None, log_level
               help="Plan the managers' digests now, or not (default: when this week's are due).")
 @click.option("--accept-drop", is_flag=True,
               help="Go on although the source has far fewer cases than the last good tick (the drop is real).")
+@click.option("--scratch-state", is_flag=True,
+              help="The state database is a scratch copy: allow --as-of before the last good tick or after today.")
 @click.option("--log-level", default="INFO", show_default=True, metavar="LEVEL",
               help="The daemon's log level (JSON lines on stdout).")
 @reports_failures
 def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disputes: Path | None,
-        source: str | None, digests: bool | None, accept_drop: bool, log_level: str) -> None:
+        source: str | None, digests: bool | None, accept_drop: bool, scratch_state: bool, log_level: str) -> None:
     """The daemon: tick on schedule, deliver, serve /healthz, /readyz and /metrics. --once: one tick, then exit."""
     settings = Settings()
     if not once:
         given_as_of = given(click.get_current_context(), "as_of")
-        if cases is not None or disputes is not None or given_as_of or digests is not None or accept_drop:
-            raise click.UsageError("--as-of, --cases, --disputes, --digests and --accept-drop are for --once; "
+        if (cases is not None or disputes is not None or given_as_of or digests is not None or accept_drop
+                or scratch_state):
+            raise click.UsageError("--as-of, --cases, --disputes, --digests, --accept-drop and --scratch-state are "
+                                   "for --once; "
                                    "the daemon reads its source from settings (--source NAME or default_source)")
         serve(settings, profile, source, log_level)
         return
     app = App.from_settings(settings, profile)
+    problem = None if scratch_state else history_problem(app, as_of, today_in_london())
+    if problem is not None:
+        literal.echo(f"checker: {problem}. Nothing was done. Only on a scratch copy of the state database: "
+                     "--scratch-state.", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
     literal.echo(summary(run_tick(app, settings, cases, disputes, source, as_of, digests=digests,
                                   guarded=not accept_drop)))
 

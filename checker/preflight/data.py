@@ -17,6 +17,7 @@ from checker.settings import CsvSourceSettings, Settings
 from checker.sources import SourceError, SqlSource
 from checker.sources.factory import named_source
 from checker.state.database import MIGRATIONS, current_revision
+from checker.urls import shown_url
 
 
 def check_profile(settings: Settings) -> Check:
@@ -112,7 +113,7 @@ def check_state_database(settings: Settings) -> Check:
         url = make_url(settings.state_url.get_secret_value())
     except ArgumentError:
         return failed(label, "state_url is not a database URL", fix)
-    shown = url.render_as_string(hide_password=True)
+    shown = shown_url(url)
     path = _sqlite_path(url)
     if path is not None and not path.is_file():
         problem = not_writable(path.parent)
@@ -125,7 +126,7 @@ def check_state_database(settings: Settings) -> Check:
         engine = create_engine(url)
     except (NoSuchModuleError, ImportError) as exc:
         return failed(label, f"the database driver for {shown} is not installed ({exc.__class__.__name__})",
-                      "Install it (PostgreSQL: pip install 'checker[postgres]'), or correct state_url")
+                      "Reinstall checker (it depends on psycopg, the PostgreSQL driver), or correct state_url")
     try:
         revision = current_revision(engine)
     except SQLAlchemyError as exc:

@@ -17,6 +17,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 from checker.settings import CsvSourceSettings, Settings, secrets_dir
+from checker.urls import query_secrets
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 _MASK = "***"
@@ -68,6 +69,9 @@ def secret_values(settings: Settings) -> list[str]:
     databases += [s.url.get_secret_value() for s in settings.sources.values()
                   if not isinstance(s, CsvSourceSettings)]
     for text in databases:
+        in_query = query_secrets(text)  # ?password=… (libpq and psycopg read it there too)
+        if in_query:
+            found += [text, *in_query]
         try:
             parsed = make_url(text)
         except ArgumentError:

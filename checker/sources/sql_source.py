@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from checker.sources.base import SourceError, canonical_columns
+from checker.urls import shown_url
 from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS, Column
 
 _BATCH = 2000
@@ -49,11 +50,11 @@ class SqlSource:
         try:
             self.engine = engine or create_engine(url)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
-            raise SourceError(f"cannot use the database URL: {exc}") from None
+            raise SourceError(f"cannot use the database URL: {str(exc).replace(url, shown_url(url))}") from None
         self.cases_query = cases_query
         self.disputes_query = disputes_query
-        # The URL may carry a password: describe it without one.
-        self.description = f"SQL {self.engine.url.render_as_string(hide_password=True)}"
+        # The URL may carry a password (user part or ?password=): describe it without one.
+        self.description = f"SQL {shown_url(self.engine.url)}"
 
     def _stream(self, query: str, what: str) -> Iterator[tuple[list[str], Any]]:
         try:

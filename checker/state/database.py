@@ -7,6 +7,7 @@ replicas. ``upgrade`` runs the migrations to the newest version; the CLI runs it
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +24,30 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def open_database(url: str) -> Engine:
-    """An engine for the state database; a SQLite file's folder is created if needed."""
+    """An engine for the state database; a SQLite file (and its folder) is created if needed, readable and
+    writable by its owner only (0600: it holds case references, initials and e-mail addresses).
+
+    ``hide_parameters``: an error's text never carries the statement's values (see ``errors.py``).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            _create_private(Path(parsed.database))
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _create_private(path: Path) -> None:
+    """Make an empty SQLite file with mode 0600 unless it exists (SQLite gives its -wal and -shm files the
+    same mode). An existing file keeps the mode its owner gave it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
 
 
 def open_existing(url: str) -> Engine | None:

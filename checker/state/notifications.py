@@ -9,6 +9,7 @@ item is cancelled at delivery.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -19,7 +20,22 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, update
 
 from checker.state.database import insert_ignoring_duplicates, inserted_id
-from checker.state.schema import notification, outbox
+from checker.state.schema import MESSAGE_KEY, notification, outbox
+
+_DIGEST_PART = 64  # a sha-256 in hex
+
+
+def message_key(key: str) -> str:
+    """``key`` as ``outbox.key`` holds it: unchanged when it fits, else its head and the SHA-256 of the
+    whole (the same key gives the same result, so planning twice still finds it; two keys differ still).
+
+    A message key is made of several parts (a digest's: week, recipient and manager, each up to 254
+    characters), so a long but valid address must not make it overflow the column.
+    """
+    if len(key) <= MESSAGE_KEY:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{key[:MESSAGE_KEY - _DIGEST_PART - 1]}#{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +105,7 @@ def group_into_messages(connection: Connection, run_id: int, now: datetime,
     for (recipient, channel), ids in groups.items():
         result = connection.execute(
             outbox.insert().values(
-                key=f"reminder:{run_id}:{channel}:{recipient}", kind="reminder", recipient=recipient,
+                key=message_key(f"reminder:{run_id}:{channel}:{recipient}"), kind="reminder", recipient=recipient,
                 channel=channel, state="pending", attempts=0, next_attempt_at=send_from(channel),
                 created_at=now, run_id=run_id,
             )

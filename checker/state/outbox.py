@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from checker.state.database import insert_ignoring_duplicates
-from checker.state.notifications import mark_items_sent
+from checker.state.notifications import mark_items_sent, message_key
 from checker.state.schema import outbox
 
 LEASE = timedelta(minutes=10)
@@ -142,7 +142,7 @@ def add_message(connection: Connection, *, key: str, kind: str, recipient: str, 
                 payload: dict[str, Any], now: datetime, send_from: datetime, run_id: int | None) -> bool:
     """Insert a self-contained message (digest, operator alert) unless its key exists; True if new."""
     statement = insert_ignoring_duplicates(connection.engine, outbox).values(
-        key=key, kind=kind, recipient=recipient, channel=channel, state="pending", attempts=0,
+        key=message_key(key), kind=kind, recipient=recipient, channel=channel, state="pending", attempts=0,
         next_attempt_at=send_from, payload=json.dumps(payload, default=str), created_at=now, run_id=run_id)
     return connection.execute(statement).rowcount == 1
 

@@ -1,4 +1,5 @@
-"""Purging what is no longer needed: the content of messages already sent or cancelled.
+"""Purging what is no longer needed: the content of messages already sent or cancelled, and, after a
+longer period of their own, the personal fields and error texts of the audit tables.
 
 A message's rendered text (``outbox.rendered``), its payload (``outbox.payload``: digest and alert
 facts) and its items' facts (``notification.facts``) may carry a young person's name and details; they
@@ -6,6 +7,16 @@ are kept only while the message may still be sent or retried, and for ``keep`` a
 cancelled (to answer "what exactly did that email say?" for a while). After that only the audit trail
 stays: which obligation of which case reference was told to whom, when, on which channel, and how it
 went. Parked and pending messages are never purged: they are still to be sent.
+
+The audit trail itself keeps initials (``obligation_instance.initials``), e-mail addresses
+(``obligation_instance.adviser_email`` and ``manager_email``, every ``recipient`` and the outbox ``key``
+made from it), the names of those who snoozed or waived (``suppression.created_by``) and their reasons,
+and error texts (``run.error``, ``outbox.last_error``). ``purge_personal_data`` erases them once the
+business they belong to finished ``keep`` ago (setting ``retention.keep_personal_data_days``, a year by
+default): an obligation closed, a message sent or cancelled, a snooze or waiver expired or revoked, a run
+finished. What stays is which obligation of which case reference was told, when, on which channel,
+with which outcome. An erased address reads ``erased:<row id>`` (the column may not be empty, and a
+notification's address is part of its unique key).
 """
 
 from __future__ import annotations
@@ -13,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, String, and_, cast, func, literal, or_, select, update
 
-from checker.state.schema import notification, outbox
+from checker.state.schema import notification, obligation_instance, outbox, run, suppression
 
 FINISHED = ("sent", "cancelled")
 
@@ -44,3 +55,56 @@ def purge_message_content(engine: Engine, now: datetime, keep: timedelta) -> Pur
             .values(payload=None, rendered=None)
         ).rowcount
     return Purged(messages, items)
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    instances: int
+    items: int
+    messages: int
+    runs: int
+    suppressions: int
+
+
+ERASED = "erased"
+
+
+def purge_personal_data(engine: Engine, now: datetime, keep: timedelta) -> Erased:
+    """Erase the personal fields and error texts of business that finished before ``now - keep``."""
+    before = now - keep
+    with engine.begin() as connection:
+        instances = connection.execute(
+            update(obligation_instance)
+            .where(obligation_instance.c.closed_at < before,
+                   or_(obligation_instance.c.initials.is_not(None), obligation_instance.c.adviser_email.is_not(None),
+                       obligation_instance.c.manager_email.is_not(None)))
+            .values(initials=None, adviser_email=None, manager_email=None)
+        ).rowcount
+        finished_message = and_(outbox.c.state.in_(FINISHED), func.coalesce(outbox.c.sent_at, outbox.c.created_at)
+                                < before)
+        items = connection.execute(
+            update(notification)
+            .where(~notification.c.recipient.startswith(f"{ERASED}:"),
+                   or_(and_(notification.c.state == "cancelled", notification.c.created_at < before),
+                       notification.c.message_id.in_(select(outbox.c.id).where(finished_message))))
+            .values(recipient=_erased(notification.c.id), facts=None)
+        ).rowcount
+        messages = connection.execute(
+            update(outbox).where(finished_message, ~outbox.c.recipient.startswith(f"{ERASED}:"))
+            .values(recipient=_erased(outbox.c.id), key=_erased(outbox.c.id), last_error=None, progress=None,
+                    payload=None, rendered=None)
+        ).rowcount
+        runs = connection.execute(
+            update(run).where(run.c.finished_at < before, run.c.error.is_not(None)).values(error=None)
+        ).rowcount
+        suppressions = connection.execute(
+            update(suppression)
+            .where(or_(suppression.c.until < before.date(), suppression.c.revoked_at < before),
+                   suppression.c.created_by != ERASED)
+            .values(created_by=ERASED, reason=ERASED)
+        ).rowcount
+    return Erased(instances, items, messages, runs, suppressions)
+
+
+def _erased(ident: ColumnElement[int]) -> ColumnElement[str]:
+    return literal(f"{ERASED}:").concat(cast(ident, String))

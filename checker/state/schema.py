@@ -38,6 +38,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from rules.records import EMAIL_MAX_LENGTH, KEY_MAX_LENGTH
+
+#: Every column holding a value from the case records is sized from the limits the sources enforce
+#: (``rules.records``), so whatever a source accepts fits: identifiers (case_ref, obligation, dispute
+#: ref, team) are ``KEY``, addresses ``EMAIL``. Keys made of several parts (``outbox.key``) are kept to
+#: ``MESSAGE_KEY`` by ``checker.state.outbox.message_key``, which hashes the tail of a longer one.
+KEY = KEY_MAX_LENGTH
+EMAIL = EMAIL_MAX_LENGTH
+MESSAGE_KEY = 400
+WORKER = 200  # host:pid:token of the process (checker.state.runs.this_process)
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware UTC instant on every database (SQLite keeps no zone, so store and read back UTC)."""
@@ -78,7 +89,8 @@ run = Table(
     Column("as_of", Date, nullable=False),
     Column("profile", String(100), nullable=False),
     Column("source", String(300), nullable=False),
-    Column("outcome", String(16), nullable=False),  # running | ok | failed | aborted
+    Column("outcome", String(16), nullable=False),  # running | ok | failed | aborted | abandoned
+    Column("worker", String(WORKER)),  # the process making the run (host:pid:token); see runs.abandon_dead_runs
     Column("cases_read", Integer, nullable=False, default=0),
     Column("cases_rejected", Integer, nullable=False, default=0),
     Column("findings", Integer, nullable=False, default=0),
@@ -95,9 +107,9 @@ obligation_instance = Table(
     "obligation_instance",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("case_ref", String(100), nullable=False),
-    Column("obligation", String(100), nullable=False),
-    Column("ref", String(100), nullable=False),  # the dispute_ref, or "" for case obligations
+    Column("case_ref", String(KEY), nullable=False),
+    Column("obligation", String(KEY), nullable=False),
+    Column("ref", String(KEY), nullable=False),  # the dispute_ref, or "" for case obligations
     Column("status", String(16), nullable=False),
     Column("due_date", Date, nullable=False),
     Column("completed_on", Date),
@@ -105,9 +117,9 @@ obligation_instance = Table(
     Column("escalated_to", String(32)),
     Column("stage", Integer),
     Column("working_days_overdue", Integer, nullable=False, default=0),
-    Column("adviser_email", String(254)),
-    Column("manager_email", String(254)),
-    Column("team", String(100)),
+    Column("adviser_email", String(EMAIL)),
+    Column("manager_email", String(EMAIL)),
+    Column("team", String(KEY)),
     Column("initials", String(16)),  # for digests and channel cards; no names are kept here
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -134,14 +146,14 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("key", String(400), nullable=False, unique=True),
+    Column("key", String(MESSAGE_KEY), nullable=False, unique=True),
     Column("kind", String(16), nullable=False),  # reminder | digest | operator
-    Column("recipient", String(254), nullable=False),
+    Column("recipient", String(EMAIL), nullable=False),
     Column("channel", String(32), nullable=False),
     Column("state", String(16), nullable=False),  # pending | sending | sent | parked | cancelled
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime, nullable=False),
-    Column("claimed_by", String(200)),
+    Column("claimed_by", String(WORKER)),
     Column("claimed_at", UTCDateTime),
     Column("progress", String(400)),
     Column("provider_id", String(400)),
@@ -159,12 +171,12 @@ notification = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("instance_id", Integer, ForeignKey("obligation_instance.id", ondelete="CASCADE"), nullable=False),
-    Column("case_ref", String(100), nullable=False),
-    Column("obligation", String(100), nullable=False),
-    Column("ref", String(100), nullable=False),
+    Column("case_ref", String(KEY), nullable=False),
+    Column("obligation", String(KEY), nullable=False),
+    Column("ref", String(KEY), nullable=False),
     Column("due_date", Date, nullable=False),
     Column("stage", String(40), nullable=False),
-    Column("recipient", String(254), nullable=False),
+    Column("recipient", String(EMAIL), nullable=False),
     Column("channel", String(32), nullable=False),
     Column("message_id", Integer, ForeignKey("outbox.id"), index=True),
     Column("state", String(16), nullable=False),  # planned | cancelled | sent
@@ -181,9 +193,9 @@ suppression = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("kind", String(8), nullable=False),  # snooze | waive
-    Column("case_ref", String(100), nullable=False),
-    Column("obligation", String(100), nullable=False),
-    Column("ref", String(100), nullable=False),
+    Column("case_ref", String(KEY), nullable=False),
+    Column("obligation", String(KEY), nullable=False),
+    Column("ref", String(KEY), nullable=False),
     Column("reason", Text, nullable=False),
     Column("until", Date, nullable=False),
     Column("created_by", String(200), nullable=False),
