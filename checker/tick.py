@@ -118,7 +118,7 @@ class Tick:
             finish_run(self.engine, run_id, outcome=outcome, now=now, error=reason)
             self._alert(run_id, as_of, now, subject, reason)
         except SQLAlchemyError as exc:
-            log.warning("could not record run %s as %s: %s", run_id, outcome, exc.__class__.__name__)
+            log.info("could not record run %s as %s: %s", run_id, outcome, exc.__class__.__name__)
 
     def _alert(self, run_id: int, as_of: date, now: datetime, subject: str, reason: str) -> None:
         """Tell the operator why a tick changed nothing (sent at once, whatever the window)."""
@@ -178,7 +178,7 @@ class Tick:
             try:
                 delivery.run(should_stop, operator_only=True)
             except SQLAlchemyError as exc:  # the state database failed: the tick's own error is the news
-                log.warning("could not deliver the operator's alerts: %s", exc.__class__.__name__)
+                log.info("could not deliver the operator's alerts: %s", exc.__class__.__name__)
             raise
         report.delivery = delivery.run(should_stop)
         if self.keep_sent_content is not None:

@@ -140,11 +140,15 @@ def retry_parked(engine: Engine, message_id: int | None, now: datetime) -> int:
 
 def add_message(connection: Connection, *, key: str, kind: str, recipient: str, channel: str,
                 payload: dict[str, Any], now: datetime, send_from: datetime, run_id: int | None) -> bool:
-    """Insert a self-contained message (digest, operator alert) unless its key exists; True if new."""
+    """Insert a self-contained message (digest, operator alert) unless its key exists; True if new.
+
+    Told by the row the insert returns, not by ``rowcount``: on PostgreSQL the insert already returns the
+    new id (implicit RETURNING), and psycopg then reports a row count of -1.
+    """
     statement = insert_ignoring_duplicates(connection.engine, outbox).values(
         key=message_key(key), kind=kind, recipient=recipient, channel=channel, state="pending", attempts=0,
         next_attempt_at=send_from, payload=json.dumps(payload, default=str), created_at=now, run_id=run_id)
-    return connection.execute(statement).rowcount == 1
+    return connection.execute(statement.returning(outbox.c.id)).first() is not None
 
 
 def listing(engine: Engine, states: tuple[str, ...], limit: int = 200) -> list[OutboxMessage]:

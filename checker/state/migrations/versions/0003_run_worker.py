@@ -31,8 +31,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Dropping a column needs the table copied on SQLite older than 3.35; foreign keys from the other
-    # tables point at run.id, so the copy must not cascade: alembic's batch mode copies, drops and renames
-    # inside the migration's transaction, where SQLite defers foreign key checks to the commit.
-    with op.batch_alter_table("run") as batch:
+    # Never by copying the table: with foreign keys enforced, dropping the old ``run`` fails (or would
+    # orphan the rows that refer to it). SQLite 3.35 and newer drop a column in place.
+    with op.batch_alter_table("run", recreate="never") as batch:
         batch.drop_column("worker")
