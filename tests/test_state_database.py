@@ -335,3 +335,16 @@ def test_the_worker_migration_keeps_every_row_and_foreign_key_both_ways(url: str
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+
+
+def test_a_snooze_with_a_case_ref_too_long_to_store_is_refused_plainly(url: str, tmp_path: Path) -> None:
+    env = env_for(tmp_path, url)
+    too_long = "C" * 101
+    result = checker(env, tmp_path, "snooze", too_long, "custody-release-review", "--until", "2030-01-31",
+                     "--reason", "under review")
+    assert result.returncode == 2
+    assert "CASE_REF is longer than 100 characters" in result.stderr
+    assert "Traceback" not in result.stderr
+    fits = checker(env, tmp_path, "snooze", "C" * 100, "custody-release-review", "--until", "2030-01-31",
+                   "--reason", "under review", "--by", "b" * 200)
+    assert fits.returncode == 0, fits.stderr

@@ -48,6 +48,7 @@ KEY = KEY_MAX_LENGTH
 EMAIL = EMAIL_MAX_LENGTH
 MESSAGE_KEY = 400
 WORKER = 200  # host:pid:token of the process (checker.state.runs.this_process)
+WHO = 200  # who snoozed or waived (``--by``, or the login name)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -198,7 +199,7 @@ suppression = Table(
     Column("ref", String(KEY), nullable=False),
     Column("reason", Text, nullable=False),
     Column("until", Date, nullable=False),
-    Column("created_by", String(200), nullable=False),
+    Column("created_by", String(WHO), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     Index("ix_suppression_case", "case_ref", "obligation", "ref"),

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from checker.state.database import inserted_id
 from checker.state.notifications import cancel_unsent
-from checker.state.schema import obligation_instance, suppression
+from checker.state.schema import KEY, WHO, obligation_instance, suppression
 
 Kind = Literal["snooze", "waive"]
 _OWNER_STAGES = ("lead-", "due", "overdue-")
@@ -45,6 +45,9 @@ def add(engine: Engine, *, kind: Kind, case_ref: str, obligation: str, ref: str,
         raise ValueError("a reason is required")
     if until < today:
         raise ValueError(f"the expiry date {until} is in the past")
+    for name, value, limit in (("CASE_REF", case_ref, KEY), ("the dispute ref", ref, KEY), ("--by", created_by, WHO)):
+        if len(value) > limit:
+            raise ValueError(f"{name} is longer than {limit} characters")
     with engine.begin() as connection:
         result = connection.execute(insert(suppression).values(
             kind=kind, case_ref=case_ref, obligation=obligation, ref=ref, reason=reason.strip(), until=until,
