@@ -114,17 +114,22 @@ class _Handler(BaseHTTPRequestHandler):
         limit = cast(_Server, self.server).limits.read_timeout
         self.request.settimeout(limit)  # what StreamRequestHandler does with its class-wide ``timeout``
         super().setup()
+        self._expired = False
         self._deadline = threading.Timer(limit, self._expire)
         self._deadline.daemon = True
         self._deadline.start()
 
     def _expire(self) -> None:
+        self._expired = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RD)
 
     def parse_request(self) -> bool:
         complete = super().parse_request()  # reads the headers too
         self._deadline.cancel()  # the request is in (or refused): the answer is ours to send
+        if self._expired:  # cut off part-way, the headers read as ended: a request too late is not answered
+            self.close_connection = True
+            return False
         return complete
 
     def finish(self) -> None:
