@@ -100,7 +100,8 @@ class _Builder:
             tenant_id=g.tenant_id, client_id=g.client_id,
             client_secret=g.client_secret.get_secret_value() if g.client_secret else None,
             certificate_pem_path=self.settings.resolve(g.certificate_path) if g.certificate_path else None,
-            certificate_thumbprint=g.certificate_thumbprint, authority_host=g.authority_host, graph_url=g.graph_url)
+            certificate_thumbprint=g.certificate_thumbprint, authority_host=g.authority_host, graph_url=g.graph_url,
+            scope=g.scope)
 
     def graph_api(self) -> tuple[httpx.Client, GraphApi]:
         if self._graph is None:
@@ -113,7 +114,7 @@ class _Builder:
     def graph_mail(self) -> GraphMailNotifier:
         app = self._activity_config().app
         config = GraphMailConfig(app.tenant_id, app.client_id, app.client_secret, app.certificate_pem_path,
-                                 app.certificate_thumbprint, app.authority_host, app.graph_url,
+                                 app.certificate_thumbprint, app.authority_host, app.graph_url, app.scope,
                                  sender=self.settings.graph.sender)
         client, api = self.graph_api()
         return GraphMailNotifier(config, client, api=api)

@@ -146,6 +146,9 @@ class GraphSettings(_Section):
     sender: str = ""
     authority_host: str = "https://login.microsoftonline.com"
     graph_url: str = "https://graph.microsoft.com/v1.0"
+    # The token scope: the real Graph's, whatever graph_url is (a proxy, a test server); another cloud's
+    # Graph has its own (https://graph.microsoft.us/.default...).
+    scope: str = "https://graph.microsoft.com/.default"
     ca_file: Path | None = None
     timeout: float = 30.0
 

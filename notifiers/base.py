@@ -6,9 +6,13 @@ Contract (every channel module under ``notifiers/`` keeps it):
   injected ``httpx.Client``. It reads no settings and knows no case, obligation or profile.
 - ``send(message, progress, checkpoint)`` delivers ``message`` or raises ``DeliveryError``. It returns a
   ``Receipt`` only when the recipient's service has accepted the message. It never returns a bool.
-- ``DeliveryError(permanent=True)`` means retrying cannot help (bad address, 400, 401/403 after a fresh
-  token, a missing webhook); ``permanent=False`` means it may (429, 503, 504, timeouts, connection
-  errors), with ``retry_after`` seconds when the service said so.
+- ``DeliveryError`` carries the request's ``outcome`` (``notifiers/outcome.py``, one mapping for every
+  transport) and a ``reason`` label for metrics: ``REFUSED`` (``permanent``: retrying cannot help: a bad
+  address, 400, 401/403 after a fresh token, a missing webhook), ``TRANSIENT`` (nothing was done, it may
+  work later: 429, 503, connection errors, with ``retry_after`` seconds when the service said so) or
+  ``AMBIGUOUS`` (the request went out and no definite answer came back: a 504 after the request, a read
+  timeout, a connection dropped after sending; a retry might deliver it twice). A channel that can
+  settle an ambiguous answer itself (Graph mail checks its mailbox) reports ``TRANSIENT`` instead.
 - Exactly once: a channel that can make a retry safe does. Before the step after which a crash would
   leave the outcome unknown, it calls ``checkpoint(state)`` with a short string (a Graph draft id, the
   number of card parts already posted); the caller stores it with the delivery row, and a later
@@ -24,14 +28,32 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from notifiers.outcome import Outcome
+
 
 class DeliveryError(Exception):
-    """A message was not delivered. ``permanent`` says whether a retry could succeed."""
+    """A message was not (known to be) delivered: the request's ``outcome`` and its ``reason`` label.
 
-    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None) -> None:
+    ``DeliveryError(text, permanent=True)`` is ``REFUSED``, ``permanent=False`` is ``TRANSIENT``; an
+    explicit ``outcome`` (``AMBIGUOUS``...) wins. ``ACCEPTED`` is not an error.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, outcome: Outcome | None = None,
+                 reason: str = "", retry_after: float | None = None) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.outcome = outcome or (Outcome.REFUSED if permanent else Outcome.TRANSIENT)
+        if self.outcome is Outcome.ACCEPTED:
+            raise ValueError("an accepted message is a Receipt, not a DeliveryError")
+        self.reason = reason or self.outcome.value
         self.retry_after = retry_after
+
+    @property
+    def permanent(self) -> bool:
+        return self.outcome is Outcome.REFUSED
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.outcome is Outcome.AMBIGUOUS
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +104,14 @@ Checkpoint = Callable[[str], None]
 
 
 class Notifier(Protocol):
-    """A delivery channel (see the module docstring for the contract)."""
+    """A delivery channel (see the module docstring for the contract).
+
+    ``resumable``: a later attempt of a message whose earlier attempt was cut off (a crash, a lost
+    answer) finds out what happened and never sends it twice (Graph mail, the sink). Otherwise the
+    delivery step treats such a message as ambiguous and applies the channel's ``on_ambiguous``.
+    """
 
     channel: ClassVar[str]
+    resumable: ClassVar[bool]
 
     def send(self, message: Message, progress: str | None, checkpoint: Checkpoint) -> Receipt: ...

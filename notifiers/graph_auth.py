@@ -18,8 +18,10 @@ other call of the channel. Token errors: ``invalid_client`` (a wrong secret or c
 and ``temporarily_unavailable`` are transient. Exception messages name Entra's error code and AADSTS
 number, never the secret, the assertion, the token or Entra's free-text description.
 
-Scope: ``<graph origin>/.default`` (``https://graph.microsoft.com/.default`` for the real Graph), i.e.
-the application permissions granted to the app registration.
+Scope: ``GraphApp.scope``, by default ``https://graph.microsoft.com/.default`` (the application
+permissions granted to the app registration for the real Graph), whatever ``graph_url`` is: a proxy or
+a national cloud has its own URL layout, so the scope is a setting of its own (``graph.scope``), never
+derived from the URL.
 """
 
 from __future__ import annotations
@@ -40,18 +42,21 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from notifiers.base import DeliveryError
+from notifiers.outcome import Outcome, http_status
 from notifiers.retry import call_with_retries, retry_after_seconds
 
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")  # a GUID or a verified domain name
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _THUMBPRINT = re.compile(r"^[0-9A-F]{40}$")
 _ERROR_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_SCOPE = re.compile(r"^(?:https://[^\s/?#]+(?:/[^\s?#]*)?/|[0-9a-fA-F-]{36}/)\.default$")
+DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
 _TRANSIENT_TOKEN_ERRORS = frozenset({"temporarily_unavailable", "server_error", "service_unavailable"})
 _TOKEN_HINTS = {
     "invalid_client": "check the client secret or certificate (expired? rotated?)",
     "unauthorized_client": "check client_id and tenant_id",
     "invalid_request": "check tenant_id and client_id",
-    "invalid_scope": "check graph_url",
+    "invalid_scope": "check graph.scope",
 }
 
 
@@ -83,6 +88,7 @@ class GraphApp:
     certificate_thumbprint: str | None = None
     authority_host: str = "https://login.microsoftonline.com"
     graph_url: str = "https://graph.microsoft.com/v1.0"
+    scope: str = DEFAULT_SCOPE
 
     def __post_init__(self) -> None:
         if not _TENANT.match(self.tenant_id or ""):
@@ -104,6 +110,9 @@ class GraphApp:
             object.__setattr__(self, "certificate_pem_path", Path(self.certificate_pem_path))
         object.__setattr__(self, "authority_host", https_url(self.authority_host, "authority_host"))
         object.__setattr__(self, "graph_url", https_url(self.graph_url, "graph_url"))
+        if not _SCOPE.match(self.scope or ""):
+            raise ValueError("scope must be the resource's '.default' scope, such as "
+                             f"{DEFAULT_SCOPE!r} (app-only tokens take no other)")
 
     @property
     def authority(self) -> str:
@@ -113,14 +122,7 @@ class GraphApp:
     def app(self) -> GraphApp:
         """The registration alone (a channel's config that extends it, such as the mail sender's, gives it)."""
         return GraphApp(self.tenant_id, self.client_id, self.client_secret, self.certificate_pem_path,
-                        self.certificate_thumbprint, self.authority_host, self.graph_url)
-
-    @property
-    def scope(self) -> str:
-        """``<graph origin>/.default``: the application permissions granted to the app."""
-        url = httpx.URL(self.graph_url)
-        port = f":{url.port}" if url.port else ""
-        return f"{url.scheme}://{url.host}{port}/.default"
+                        self.certificate_thumbprint, self.authority_host, self.graph_url, self.scope)
 
 
 class _MsalApp(Protocol):
@@ -199,8 +201,8 @@ class _MsalTransport:
 
     def _call(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Response:
         request = functools.partial(self._client.request, method, url, **kwargs)
-        try:
-            return self._retry(request, what=self.WHAT)
+        try:  # a token request is harmless to repeat: an ambiguous answer is retried like a transient one
+            return self._retry(request, what=self.WHAT, idempotent=True)
         except httpx.HTTPError as exc:  # not a transport error (those were retried)
             raise DeliveryError(f"{self.WHAT}: {exc.__class__.__name__}", permanent=False) from None
 
@@ -294,16 +296,17 @@ class GraphApi:
             return self._client.request(method, url, params=params, headers=sent, content=b"")
         return self._client.request(method, url, params=params, headers=sent, json=json)
 
-    def call(self, attempt: Callable[[], httpx.Response], what: str) -> httpx.Response:
-        """``attempt`` with bounded retries (429/503/504, transport errors); the final response."""
+    def call(self, attempt: Callable[[], httpx.Response], what: str, *, idempotent: bool = False) -> httpx.Response:
+        """``attempt`` with bounded retries (transient answers; ambiguous ones too when ``idempotent``)."""
         try:
-            return self._retry(attempt, what=what)
+            return self._retry(attempt, what=what, idempotent=idempotent)
         except httpx.HTTPError as exc:  # not a transport error (those were retried)
             raise DeliveryError(f"{what}: {exc.__class__.__name__}", permanent=False) from None
 
     def get(self, url: str, what: str, *, params: Mapping[str, str] | None = None,
             headers: Mapping[str, str] | None = None) -> httpx.Response:
-        return self.call(functools.partial(self.request, "GET", url, params=params, headers=headers), what)
+        return self.call(functools.partial(self.request, "GET", url, params=params, headers=headers), what,
+                         idempotent=True)
 
 
 def error_code(response: httpx.Response) -> str:
@@ -322,14 +325,14 @@ def error_code(response: httpx.Response) -> str:
 def failure(response: httpx.Response, what: str, hints: Mapping[int, str] | None = None) -> DeliveryError:
     """The ``DeliveryError`` for a Graph answer that is not a success.
 
-    401 (already after a fresh token), 400, 403, 404, 409 and other 4xx are permanent; 408 and 5xx are
-    transient (429/503/504 were already retried).
+    The outcome is ``notifiers.outcome.http_status``: 401 (already after a fresh token), 400, 403, 404,
+    409 and other 4xx are refused; 408, 429 and 5xx but 504 transient; 504 ambiguous.
     """
     status = response.status_code
+    outcome, reason = http_status(status)
     code = error_code(response)
     hint = {401: "Graph refused a fresh token", 403: "the app lacks the permission for this (or an access "
             "policy excludes the mailbox)"} | dict(hints or {})
     text = f"{what}: HTTP {status}" + (f" {code}" if code else "") + (f": {hint[status]}" if status in hint else "")
-    if status == 408 or status >= 500:
-        return DeliveryError(text, permanent=False, retry_after=retry_after_seconds(response))
-    return DeliveryError(text, permanent=True)
+    retry_after = retry_after_seconds(response) if outcome is not Outcome.REFUSED else None
+    return DeliveryError(text, outcome=outcome, reason=reason, retry_after=retry_after)

@@ -44,6 +44,7 @@ import tenacity
 
 from notifiers.base import Checkpoint, DeliveryError, Message, Receipt
 from notifiers.graph_auth import GraphApi, GraphApp, error_code, failure
+from notifiers.outcome import Outcome, http_exception, http_status
 
 # A fixed, private property set (GUID) for this application's outbox key on the messages it creates.
 OUTBOX_KEY_PROPERTY_SET = "1d45d06b-cd3d-4f09-bc7a-cce0895c8777"
@@ -55,7 +56,6 @@ MAX_PROGRESS = 400  # the delivery row keeps at most this much progress
 
 _ADDRESS = re.compile(r"^[^\s@<>,;\"'/]+@[^\s@<>,;\"'/]+$")
 _HEADER_NAME = re.compile(r"^[Xx]-[!-9;-~]{1,120}$")  # Graph accepts only custom "X-" headers
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)  # failed before the request left
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +111,7 @@ class GraphMailNotifier:
     """Sends ``Message``s as email from one mailbox through Graph (see the module docstring)."""
 
     channel: ClassVar[str] = "graph_mail"
+    resumable: ClassVar[bool] = True  # a later attempt finds the draft or the sent message by its key
 
     def __init__(self, config: GraphMailConfig, client: httpx.Client, *, attempts: int = 4,
                  max_wait: float = 60.0, base_wait: float = 1.0,
@@ -122,6 +123,17 @@ class GraphMailNotifier:
         self._messages = f"{config.graph_url}/users/{quote(config.sender, safe='@')}/messages"
 
     def send(self, message: Message, progress: str | None, checkpoint: Checkpoint) -> Receipt:
+        """Deliver through a draft. An answer lost for good is ``TRANSIENT`` here, never ``AMBIGUOUS``: the
+        next attempt finds out what happened (by the checkpoint or the key) before doing anything."""
+        try:
+            return self._send(message, progress, checkpoint)
+        except DeliveryError as exc:
+            if not exc.ambiguous:
+                raise
+            raise DeliveryError(f"{exc}; the next attempt checks the mailbox first", outcome=Outcome.TRANSIENT,
+                                reason=exc.reason, retry_after=exc.retry_after) from None
+
+    def _send(self, message: Message, progress: str | None, checkpoint: Checkpoint) -> Receipt:
         payload = draft_payload(message)  # refuses what cannot be sent before any request
         found = None
         if progress:
@@ -150,7 +162,7 @@ class GraphMailNotifier:
     def _read(self, message_id: str) -> _Found | None:
         """The message with this id, or ``None`` when the mailbox no longer has it."""
         what = "Graph: read the draft"
-        response = self._api.call(lambda: self._read_once(message_id), what)
+        response = self._api.call(lambda: self._read_once(message_id), what, idempotent=True)
         return self._found_or_gone(response, what, message_id)
 
     def _found_or_gone(self, response: httpx.Response, what: str, message_id: str) -> _Found | None:
@@ -168,7 +180,7 @@ class GraphMailNotifier:
     def _look_up(self, key: str) -> _Found | None:
         """A message tagged with ``key``: one already sent if any, else a draft, else ``None``."""
         what = "Graph: look for the message by its key"
-        response = self._api.call(lambda: self._look_up_once(key), what)
+        response = self._api.call(lambda: self._look_up_once(key), what, idempotent=True)
         if not response.is_success:
             raise failure(response, what)
         return _pick(response, what)
@@ -247,13 +259,15 @@ class GraphMailNotifier:
             unsure = True
             try:
                 response = act()
-            except _NOT_SENT:
-                unsure = False
+            except httpx.TransportError as exc:
+                unsure = http_exception(exc)[0] is Outcome.AMBIGUOUS  # else it failed before it left
                 raise
-            unsure = response.status_code == 504  # a gateway gave up: Graph may have done it
+            # a gateway gave up (504): Graph may have done it
+            unsure = http_status(response.status_code)[0] is Outcome.AMBIGUOUS
             return response
 
-        return self._api.call(attempt, what), outcome
+        # safe to repeat: every repeat after a lost answer first checks whether it took effect
+        return self._api.call(attempt, what, idempotent=True), outcome
 
     def _receipt(self, message_id: str, *, already: bool) -> Receipt:
         detail = (f"already sent from {self._config.sender} by an earlier attempt" if already

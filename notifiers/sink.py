@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from notifiers.base import Checkpoint, DeliveryError, Message, Receipt
+from notifiers.outcome import local_write
 from notifiers.smtp import build_email, is_email_address
 from notifiers.teams_workflow import message_payload
 
@@ -49,6 +50,7 @@ class SinkNotifier:
     """Writes ``Message``s as ``.eml`` or ``.json`` files into one folder."""
 
     channel: ClassVar[str] = "sink"
+    resumable: ClassVar[bool] = True  # a key whose file exists is not written again
 
     def __init__(self, config: SinkConfig) -> None:
         self._config = config
@@ -67,9 +69,9 @@ class SinkNotifier:
         try:
             _write_atomically(path, content)
         except OSError as exc:
-            permanent = isinstance(exc, PermissionError | IsADirectoryError | NotADirectoryError)
+            outcome, reason = local_write(exc)
             raise DeliveryError(f"could not write to the sink folder: {exc.__class__.__name__}",
-                                permanent=permanent) from None
+                                outcome=outcome, reason=reason) from None
         self._echo(message, path, "written")
         return Receipt(provider_id=str(path), detail=f"written: {path.name}")
 

@@ -6,16 +6,18 @@ fallback ("STARTTLS if offered" lets anyone on the path strip the offer and read
 ``security="tls"`` is implicit TLS (SMTPS, usually port 465). Certificates are always verified.
 
 Exactly once: SMTP has no way to make a retry safe. Once the server has answered the final ``.`` of DATA
-with 250 the message is delivered, and if the connection dies between the server accepting it and us
-reading that answer, the outcome is unknown and a retry sends the message a second time. This channel
-therefore keeps no checkpoint (``progress`` is ignored) and the delivery step records success the moment
-``send`` returns. What limits the harm of that rare duplicate: the ``Message-ID`` is derived from
-``message.key`` (see ``message_id_for``), so every attempt of one message carries the same id and mail
-systems and clients can recognise the copy.
+with 250 the message is delivered; if the connection dies (or the answer times out) after the whole
+message and its final ``.`` were sent and before that answer was read, the server may have accepted it
+and the send fails ``AMBIGUOUS`` (``notifiers.outcome``). The delivery step then applies
+``delivery.on_ambiguous.email`` (by default ``resend``). This channel keeps no checkpoint (``progress``
+is ignored). What limits the harm of a re-sent copy: the ``Message-ID`` is derived from ``message.key``
+(see ``message_id_for``), so every attempt of one message carries the same id and mail systems and
+clients can recognise the copy.
 
-Errors: 5xx replies, a refused login, a missing STARTTLS or an unverifiable certificate are permanent;
-4xx replies, timeouts, refused or dropped connections are transient. Exception messages carry the SMTP
-code and the server's (shortened) reply, never the password or the message body.
+Errors (mapped by ``notifiers.outcome``): 5xx replies, a refused login, a missing STARTTLS or an
+unverifiable certificate are refused; 4xx replies, timeouts, refused connections and connections lost
+before the end of DATA are transient. Exception messages carry the SMTP code and the server's
+(shortened) reply, never the password or the message body.
 """
 
 from __future__ import annotations
@@ -30,10 +32,14 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from notifiers.base import Checkpoint, DeliveryError, Message, Receipt
 from notifiers.headers import literal_header
+from notifiers.outcome import Outcome, smtp_lost, smtp_reply
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 # Headers this module writes itself; ``message.headers`` may not set them.
 RESERVED_HEADERS = frozenset({
@@ -123,6 +129,7 @@ class SmtpNotifier:
     """Sends ``Message``s as email through one SMTP server."""
 
     channel: ClassVar[str] = "smtp"
+    resumable: ClassVar[bool] = False
 
     def __init__(self, config: SmtpConfig) -> None:
         self._config = config
@@ -132,8 +139,9 @@ class SmtpNotifier:
     def send(self, message: Message, progress: str | None, checkpoint: Checkpoint) -> Receipt:
         """Hand ``message`` to the server; ``progress`` and ``checkpoint`` are unused (see the module doc)."""
         mail = build_email(message, self._config.sender)
+        sent = _Progress()
         try:
-            self._transmit(mail, message.recipient)
+            self._transmit(mail, message.recipient, sent)
         except DeliveryError:
             raise
         except smtplib.SMTPRecipientsRefused as exc:
@@ -143,40 +151,37 @@ class SmtpNotifier:
             if 400 <= exc.smtp_code < 500:
                 raise self._reply_error("login failed for now", exc.smtp_code, exc.smtp_error) from None
             raise DeliveryError(f"SMTP login refused ({exc.smtp_code}): check the username and password",
-                                permanent=True) from None
+                                permanent=True, reason="unauthorized") from None
         except smtplib.SMTPNotSupportedError as exc:  # no AUTH offered, or no SMTPUTF8 for a non-ASCII address
-            raise DeliveryError(f"the SMTP server lacks a feature this needs: {exc}", permanent=True) from None
+            raise DeliveryError(f"the SMTP server lacks a feature this needs: {exc}", permanent=True,
+                                reason="unsupported") from None
         except smtplib.SMTPResponseException as exc:
             raise self._reply_error("the server refused", exc.smtp_code, exc.smtp_error) from None
-        except smtplib.SMTPServerDisconnected:
-            raise DeliveryError("the SMTP server closed the connection", permanent=False) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # refused, reset, unreachable, DNS, timeouts, TLS: ambiguous once the whole message was sent
+            outcome, reason = smtp_lost(exc, data_sent=sent.data)
+            raise DeliveryError(_lost_text(exc, outcome), outcome=outcome, reason=reason) from None
         except smtplib.SMTPException as exc:
             # e.g. "No suitable authentication method found": configuration, not luck
-            raise DeliveryError(f"SMTP failed: {exc.__class__.__name__}", permanent=True) from None
-        except ssl.SSLCertVerificationError as exc:
-            raise DeliveryError(f"the SMTP server's certificate was not accepted: {exc.verify_message}",
-                                permanent=True) from None
-        except TimeoutError:
-            raise DeliveryError("the SMTP server did not answer in time", permanent=False) from None
-        except OSError as exc:  # refused, reset, unreachable, DNS, TLS errors other than the certificate
-            raise DeliveryError(f"could not talk to the SMTP server: {exc.__class__.__name__}",
-                                permanent=False) from None
+            raise DeliveryError(f"SMTP failed: {exc.__class__.__name__}", permanent=True,
+                                reason="smtp_error") from None
         return Receipt(provider_id=str(mail["Message-ID"]),
                        detail=f"accepted by {self._config.host}:{self._config.port}")
 
-    def _transmit(self, mail: EmailMessage, recipient: str) -> None:
+    def _transmit(self, mail: EmailMessage, recipient: str, sent: _Progress) -> None:
         config = self._config
-        smtp: smtplib.SMTP
+        smtp: _TrackedSmtp | _TrackedSmtpSsl
         if config.security == "tls":
-            smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=self._tls)
+            smtp = _TrackedSmtpSsl(config.host, config.port, timeout=config.timeout, context=self._tls)
         else:
-            smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+            smtp = _TrackedSmtp(config.host, config.port, timeout=config.timeout)
+        smtp.progress = sent
         try:
             _hello(smtp)
             if config.security == "starttls":
                 if not smtp.has_extn("starttls"):
                     raise DeliveryError("the SMTP server does not offer STARTTLS; refusing to send in clear text",
-                                        permanent=True)
+                                        permanent=True, reason="no_starttls")
                 smtp.starttls(context=self._tls)
                 _hello(smtp)
             if config.username:
@@ -190,7 +195,48 @@ class SmtpNotifier:
         text = " ".join(text.split())[:200]
         if self._config.password:
             text = text.replace(self._config.password, "***")
-        return DeliveryError(f"{what}: SMTP {code} {text}".rstrip(), permanent=not 400 <= code < 500)
+        outcome, reason = smtp_reply(code)
+        return DeliveryError(f"{what}: SMTP {code} {text}".rstrip(),
+                             outcome=Outcome.REFUSED if outcome is Outcome.ACCEPTED else outcome, reason=reason)
+
+
+class _Progress:
+    """How far one transmission got: ``data`` once the whole message and its final ``.`` were sent."""
+
+    data = False
+
+
+class _Tracking:
+    """Notes when the end of DATA (``CRLF.CRLF``, what ``smtplib`` sends last) has left, so that a
+    connection lost while waiting for the answer is known to be ambiguous."""
+
+    progress: _Progress
+
+    def send(self, s: ReadableBuffer | str) -> None:
+        super().send(s)  # type: ignore[misc]  # smtplib.SMTP.send, after this class in the MRO
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.progress.data = True
+
+
+class _TrackedSmtp(_Tracking, smtplib.SMTP):
+    pass
+
+
+class _TrackedSmtpSsl(_Tracking, smtplib.SMTP_SSL):
+    pass
+
+
+def _lost_text(exc: BaseException, outcome: Outcome) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the SMTP server's certificate was not accepted: {exc.verify_message}"
+    if outcome is Outcome.AMBIGUOUS:
+        return ("the SMTP connection was lost after the whole message was sent, before the server's answer "
+                f"({exc.__class__.__name__}): it may have been delivered")
+    if isinstance(exc, TimeoutError):
+        return "the SMTP server did not answer in time"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "the SMTP server closed the connection"
+    return f"could not talk to the SMTP server: {exc.__class__.__name__}"
 
 
 def _hello(smtp: smtplib.SMTP) -> None:

@@ -11,13 +11,15 @@ the send fails permanently), and the preview is ``message.text``. Each is one li
 ``TEXT_LIMIT`` characters (Teams shows only the first 150 of the preview), cut with "…".
 
 Exactly once, as far as this endpoint allows: it has no idempotency key and answers 204 with no id, so
-there is nothing to checkpoint (``progress`` is ignored). When Graph accepted a notification but the
-answer was lost (a timeout, a 504, a crash before the caller recorded it), a retry (within the attempt,
-or the delivery step's next attempt) sends it again. That is a low-harm repeat on a channel meant for
-nudges, and it is softened: every notification carries a ``chainId`` derived from ``message.key``, and a
-notification with the same chain id replaces the earlier one in the recipient's feed instead of adding
-a second. Retries are bounded (``notifiers.retry``: 429/503/504 and transport errors, ``Retry-After``
-honoured); 401 → one fresh token, then permanent; 400/403/404/409 are permanent, naming Graph's code.
+there is nothing to checkpoint (``progress`` is ignored) and nothing to look up. When the request went
+out and its answer was lost (a read timeout, a 504, a dropped connection), the notification may or may
+not be in the feed: the send fails ``AMBIGUOUS`` and is NOT repeated within the attempt; the delivery
+step applies ``delivery.on_ambiguous.teams_activity`` (by default ``hold``: the message waits for the
+operator, since the adviser's email carries the same reminder). Should it be re-sent, the repeat is
+softened: every notification carries a ``chainId`` derived from ``message.key``, and a notification with
+the same chain id replaces the earlier one in the recipient's feed. Transient answers are retried
+(``notifiers.retry``: 429, 503, connection failures, ``Retry-After`` honoured); 401 → one fresh token,
+then refused; 400/403/404/409 are refused, naming Graph's code (``notifiers.outcome``).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ class TeamsActivityNotifier:
     """Sends ``Message``s to people's Teams activity feeds through Graph (see the module docstring)."""
 
     channel: ClassVar[str] = "teams_activity"
+    resumable: ClassVar[bool] = False
 
     def __init__(self, config: TeamsActivityConfig, client: httpx.Client, *, attempts: int = 4,
                  max_wait: float = 60.0, base_wait: float = 1.0,

@@ -16,9 +16,12 @@ when it fits, and the actions go on the last part. A single element too big on i
 
 Exactly once, as far as a webhook allows: after each accepted part, ``checkpoint(str(parts_posted))``;
 a later attempt receives that back as ``progress`` and posts only the parts after it. What no client can
-fix: a part whose request reached the service but whose answer was lost (a timeout, a 504) is posted
-again, because a Workflows trigger has no idempotency key. Each POST is retried within the attempt on
-429/503/504 and transport errors (``notifiers.retry``), honouring ``Retry-After``.
+fix: a part whose request reached the service but whose answer was lost (a read timeout, a 504, a
+dropped connection) may or may not have been posted, because a Workflows trigger has no idempotency key.
+Such a send fails ``AMBIGUOUS`` (``notifiers.outcome``), is not repeated within the attempt, and the
+delivery step applies ``delivery.on_ambiguous.teams_channel`` (by default ``hold``). Each POST is
+retried within the attempt on transient answers only (429, 503, connection failures; ``notifiers.retry``),
+honouring ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import httpx
 import tenacity
 
 from notifiers.base import Checkpoint, DeliveryError, Mention, Message, Receipt
+from notifiers.outcome import Outcome, http_exception, http_status
 from notifiers.retry import call_with_retries, retry_after_seconds
 
 MAX_PAYLOAD_BYTES = 28 * 1024
@@ -290,6 +294,7 @@ class TeamsWorkflowNotifier:
     """Posts ``Message``s as Adaptive Cards to named Workflows webhooks."""
 
     channel: ClassVar[str] = "teams_workflow"
+    resumable: ClassVar[bool] = False
 
     def __init__(self, config: TeamsWorkflowConfig, client: httpx.Client, *, attempts: int = 4,
                  max_wait: float = 60.0, base_wait: float = 1.0,
@@ -317,8 +322,9 @@ class TeamsWorkflowNotifier:
                                      headers={"Content-Type": "application/json"})
             try:
                 response = self._retry(post, what=what)
-            except httpx.HTTPError as exc:  # not a transport error (those were retried): name it, not the URL
-                raise DeliveryError(f"{what}: {exc.__class__.__name__}", permanent=False) from None
+            except httpx.HTTPError as exc:  # not a transport error (those were mapped): name it, not the URL
+                outcome, reason = http_exception(exc)
+                raise DeliveryError(f"{what}: {exc.__class__.__name__}", outcome=outcome, reason=reason) from None
             _check(response, what)
             run_id = response.headers.get("x-ms-workflow-run-id") or run_id
             checkpoint(str(index + 1))
@@ -344,10 +350,9 @@ def _check(response: httpx.Response, what: str) -> None:
     code = _error_code(response)
     hint = {400: ": the card was refused", 401: ": check the webhook's URL and sig",
             403: ": check the webhook's URL and sig", 404: ": the workflow is gone or disabled"}.get(status, "")
-    message = f"{what}: HTTP {status}{code}{hint}"
-    if status == 408 or status >= 500:  # 503/504 were already retried; other 5xx may pass too
-        raise DeliveryError(message, permanent=False, retry_after=retry_after_seconds(response))
-    raise DeliveryError(message, permanent=True)
+    outcome, reason = http_status(status)
+    retry_after = retry_after_seconds(response) if outcome is not Outcome.REFUSED else None
+    raise DeliveryError(f"{what}: HTTP {status}{code}{hint}", outcome=outcome, reason=reason, retry_after=retry_after)
 
 
 def _error_code(response: httpx.Response) -> str:

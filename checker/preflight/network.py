@@ -39,7 +39,8 @@ def check_graph_sender(settings: Settings, name: str) -> Check | None:
     g = settings.graph
     try:
         # The sender is validated first; "-" stands in for the credential, which check_graph tries for real.
-        GraphMailConfig(g.tenant_id, g.client_id, "-", None, None, g.authority_host, g.graph_url, sender=g.sender)
+        GraphMailConfig(g.tenant_id, g.client_id, "-", None, None, g.authority_host, g.graph_url, g.scope,
+                        sender=g.sender)
     except ValueError as exc:
         if "sender" in str(exc):
             return failed(name, f"the [graph] settings cannot work: {exc}",
@@ -57,7 +58,7 @@ def check_graph(settings: Settings, name: str) -> Check:
                       f"{secret_file('graph__client_secret')}) or graph.certificate_path")
     try:
         app = GraphApp(g.tenant_id, g.client_id, secret, certificate, g.certificate_thumbprint, g.authority_host,
-                       g.graph_url)
+                       g.graph_url, g.scope)
     except ValueError as exc:
         return failed(name, f"the [graph] settings cannot work: {exc}", credential_fix)
     context = tls_context(settings.resolve(g.ca_file) if g.ca_file else None, "graph.ca_file")
@@ -92,7 +93,7 @@ def _token_fix(message: str, permanent: bool) -> str:
     if "unauthorized_client" in message or "invalid_request" in message:
         return "Check graph.client_id and graph.tenant_id against the app registration"
     if "invalid_scope" in message:
-        return "Check graph.graph_url (https://graph.microsoft.com/v1.0 for the public cloud)"
+        return "Check graph.scope (https://graph.microsoft.com/.default for the public cloud)"
     if "unknown at the authority" in message:
         return "Check graph.tenant_id and graph.authority_host"
     if not permanent:

@@ -505,13 +505,20 @@ def test_config_is_validated(changes: dict[str, Any], complaint: str) -> None:
         GraphMailConfig(**fields)
 
 
-def test_config_hides_the_secret_and_derives_the_scope() -> None:
+def test_config_hides_the_secret_and_keeps_the_scope_apart_from_the_url() -> None:
     cfg = GraphMailConfig(TENANT, CLIENT_ID, CLIENT_SECRET, sender=SENDER,
                           certificate_thumbprint=None, graph_url="https://graph.microsoft.com/v1.0/")
     assert CLIENT_SECRET not in repr(cfg)
     assert CLIENT_SECRET not in repr(cfg.app)
     assert cfg.graph_url == "https://graph.microsoft.com/v1.0"
     assert cfg.app.scope == "https://graph.microsoft.com/.default"
+    # a Graph reached through a proxy (another URL layout) still wants the real service's scope
+    proxied = replace(cfg, graph_url="https://graph-proxy.council.example/msgraph/v1.0")
+    assert proxied.app.scope == "https://graph.microsoft.com/.default"
+    sovereign = replace(cfg, scope="https://graph.microsoft.us/.default")
+    assert sovereign.app.scope == "https://graph.microsoft.us/.default"
+    with pytest.raises(ValueError, match="scope must be"):
+        replace(cfg, scope="Mail.Send")
     assert cfg.app.authority == f"https://login.microsoftonline.com/{TENANT}"
     thumb = replace(cfg, client_secret=None, certificate_pem_path=Path("a.pem"),
                     certificate_thumbprint="ab:" * 19 + "ab")

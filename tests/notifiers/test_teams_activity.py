@@ -19,6 +19,7 @@ from servers.graph import (
 )
 
 from notifiers.base import DeliveryError, Message, Receipt
+from notifiers.outcome import Outcome
 from notifiers.teams_activity import (
     TEXT_LIMIT,
     TeamsActivityConfig,
@@ -140,26 +141,36 @@ def test_429_waits_what_graph_asked(run: Run, graph_server: GraphTestServer) -> 
     assert len(graph_server.activities) == 1
 
 
-def test_503_and_504_then_success(run: Run, graph_server: GraphTestServer) -> None:
+def test_503_is_retried_then_a_504_is_ambiguous_and_not_repeated(run: Run, graph_server: GraphTestServer) -> None:
     graph_server.fail(SEND_ACTIVITY, 503)
+    graph_server.slow(SEND_ACTIVITY, 0.0, act=True)  # the next one is done...
+    graph_server.fail(SEND_ACTIVITY, 504)  # (a scripted 504 does nothing: the one after is the real test)
+    run.send()
+    assert len(graph_server.activities) == 1
+    assert len(run.waits) == 1
+
+
+def test_a_504_is_ambiguous_and_not_repeated(run: Run, graph_server: GraphTestServer) -> None:
     graph_server.fail(SEND_ACTIVITY, 504)
-    run.send()
-    assert len(graph_server.activities) == 1
-    assert len(run.waits) == 2
+    error = run.fails()
+    assert (error.outcome, error.reason) == (Outcome.AMBIGUOUS, "gateway_timeout")
+    assert graph_server.calls(SEND_ACTIVITY) == 1
 
 
-def test_timeout_then_success(run: Run, graph_server: GraphTestServer) -> None:
+def test_a_read_timeout_is_ambiguous_and_not_repeated(run: Run, graph_server: GraphTestServer) -> None:
     graph_server.slow(SEND_ACTIVITY, SLOW, act=False)
-    run.send()
-    assert len(graph_server.activities) == 1
+    error = run.fails()
+    assert (error.outcome, error.reason) == (Outcome.AMBIGUOUS, "read_timeout")
+    assert graph_server.calls(SEND_ACTIVITY) == 1
 
 
-def test_a_lost_answer_repeats_the_notification_but_the_feed_shows_one(run: Run,
-                                                                        graph_server: GraphTestServer) -> None:
+def test_a_lost_answer_is_ambiguous_and_never_repeated_blindly(run: Run, graph_server: GraphTestServer) -> None:
     graph_server.slow(SEND_ACTIVITY, SLOW, act=True)  # accepted, but the answer came too late
-    run.send()
-    assert len(graph_server.activities) == 2  # the documented limit of this endpoint...
-    assert len(graph_server.feed(USER)) == 1  # ...softened by the chain id: the repeat replaces the first
+    error = run.fails()
+    assert error.ambiguous
+    assert "may have been delivered" in str(error)
+    assert len(graph_server.activities) == 1  # not repeated within the attempt (the delivery step decides)
+    assert len(graph_server.feed(USER)) == 1
 
 
 def test_retry_budget_spent_is_transient(run: Run, graph_server: GraphTestServer) -> None:

@@ -11,7 +11,8 @@ Identity platform (``authority_host`` = ``https://127.0.0.1:<port>``):
   ``client_assertion`` JWT (certificate credentials), verified against the registered certificate: its
   signature, ``aud`` (this token endpoint), ``iss``/``sub`` (the client id), lifetime and thumbprint
   header. A wrong secret or assertion: 401 ``invalid_client`` (AADSTS7000215 / AADSTS700027); an unknown
-  client: 400 ``unauthorized_client``; a scope other than ``<resource>/.default``: 400 ``invalid_scope``.
+  client: 400 ``unauthorized_client``; a scope other than ``<audience>/.default`` (``audience``: by default the
+  real Graph's, ``https://graph.microsoft.com``): 400 ``invalid_scope``.
   Tokens are opaque, last an hour, and carry the app's roles at the time they were issued.
 
 Graph (``graph_url`` = ``https://127.0.0.1:<port>/v1.0``), every call checking the bearer token (known,
@@ -259,6 +260,7 @@ class GraphTestServer:
     roles: set[str] = field(default_factory=lambda: set(ALL_ROLES))
     host: str = "127.0.0.1"
     port: int = 0
+    audience: str = "https://graph.microsoft.com"
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -289,8 +291,9 @@ class GraphTestServer:
 
     @property
     def resource(self) -> str:
-        """The audience of Graph tokens from this server (the real one's is ``https://graph.microsoft.com``)."""
-        return self.origin
+        """The audience of Graph tokens: like the real service's, ``https://graph.microsoft.com``, whatever URL
+        this server is reached at (so a client that derives the scope from the Graph URL is refused)."""
+        return self.audience
 
     @property
     def token_endpoint(self) -> str:
@@ -488,8 +491,7 @@ class GraphTestServer:
                               "The request body must contain 'client_assertion' or 'client_secret'.")
         scope = form.get("scope", "")
         resource = scope.removesuffix("/.default")
-        if " " in scope.strip() or not scope.endswith("/.default") or resource not in (
-                self.resource, "https://graph.microsoft.com"):
+        if " " in scope.strip() or not scope.endswith("/.default") or resource != self.resource:
             raise entra_error(400, "invalid_scope", 1002012, f"The provided value for scope {scope} is not valid. "
                               "Client credential flows must have a scope value with /.default suffixed.")
         token = f"test-token.{secrets.token_urlsafe(24)}"
