@@ -100,4 +100,5 @@ class App:
         return Delivery(self.engine, channels.notifiers, render, self.window, clock, worker_id(),
                         operator=self.settings.routing.operator_email, max_attempts=d.max_attempts,
                         retry_delay=timedelta(minutes=d.retry_minutes),
-                        claim_lease=timedelta(seconds=d.claim_lease_seconds))
+                        claim_lease=timedelta(seconds=d.claim_lease_seconds),
+                        on_ambiguous=d.on_ambiguous.model_dump(), heartbeat=timedelta(seconds=d.heartbeat_seconds))

@@ -7,6 +7,16 @@ checkpoint is stored before its risky step so a retry resumes; only transient fa
 at most ``max_attempts`` times, then the message is parked, listed by ``checker outbox`` and reported
 to the operator. Nothing is dropped. Reminders and digests go out only inside the working window;
 operator alerts go at once.
+
+What each send came to is the channel's ``DeliveryError.outcome`` (``notifiers/outcome.py``): refused
+parks at once, transient is retried later, and ambiguous (the request went out, no definite answer
+came back) follows the channel's ``on_ambiguous``: ``resend`` retries it like a transient failure (the
+same content, for email the same Message-ID), ``hold`` keeps it for the operator (``checker outbox``,
+the operator alert), never sending it again by itself.
+
+While a pass runs the process beats (``checker.state.heartbeat``); a pass first resumes the messages
+of claimants known dead (``outbox.reclaim_abandoned``): one cut off after it was handed to a channel
+that cannot find out what happened is ambiguous, and follows ``on_ambiguous`` too.
 """
 
 from __future__ import annotations
@@ -20,8 +30,10 @@ from typing import Any
 
 from checker.planning.window import Window
 from checker.state import outbox as box
+from checker.state.heartbeat import Heartbeat
 from checker.state.notifications import live_items
 from notifiers.base import DeliveryError, Mention, Message, Notifier
+from notifiers.outcome import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +56,16 @@ class DeliveryCounts:
     failed: int = 0
     parked: int = 0
     cancelled: int = 0
+    held: int = 0
+    resumed: int = 0  # messages of dead claimants taken up again
     parked_ids: list[int] = field(default_factory=list)
+    held_ids: list[int] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)  # "outcome:reason" -> count, for metrics
+
+    @property
+    def needs_operator(self) -> bool:
+        """Messages were parked or held in this pass: someone has to look (``run --once`` exit code)."""
+        return bool(self.parked or self.held)
 
 
 @dataclass
@@ -59,7 +80,16 @@ class Delivery:
     max_attempts: int = 5
     retry_delay: timedelta = timedelta(minutes=15)
     claim_lease: timedelta = box.LEASE
+    on_ambiguous: Mapping[str, str] = field(default_factory=dict)  # channel -> "resend" | "hold"
+    heartbeat: timedelta = timedelta(seconds=10)
     counts: DeliveryCounts = field(default_factory=DeliveryCounts)
+
+    def holds(self, channel: str) -> bool:
+        """Whether an ambiguous outcome on ``channel`` is held (else resent). A resumable transport never is."""
+        notifier = self.notifiers.get(channel)
+        if notifier is not None and getattr(notifier, "resumable", False):
+            return False
+        return self.on_ambiguous.get(channel, "resend") == "hold"
 
     def run(self, should_stop: Callable[[], bool] = lambda: False, *, operator_only: bool = False) -> DeliveryCounts:
         """Send every message that is due now (only operator alerts, with ``operator_only``); say what happened.
@@ -67,7 +97,22 @@ class Delivery:
         ``should_stop`` is asked before each message: a shutdown or a lost leadership ends the pass
         between two messages, never in the middle of one.
         """
-        box.reclaim_stale(self.engine, self.clock(), self.claim_lease)
+        with Heartbeat(self.engine, self.worker, self.heartbeat, self.clock):
+            self._resume_abandoned()
+            self._pass(should_stop, operator_only)
+        return self.counts
+
+    def _resume_abandoned(self) -> None:
+        for message in box.reclaim_abandoned(self.engine, self.clock(), self.claim_lease, hold=self.holds):
+            self.counts.resumed += 1
+            if message.state == "held":
+                self._count("ambiguous", "abandoned")
+                self.counts.held += 1
+                self.counts.held_ids.append(message.id)
+            log.warning("message %s (%s) was claimed by a process that died; %s", message.id, message.channel,
+                        "held for the operator" if message.state == "held" else "resumed")
+
+    def _pass(self, should_stop: Callable[[], bool], operator_only: bool) -> None:
         tried: set[int] = set()
         while not should_stop():
             now = self.clock()
@@ -81,7 +126,7 @@ class Delivery:
                 tried.add(message_id)
                 self._one(message_id, kinds)
             self._alert_operator()
-        return self.counts
+        self._alert_operator()  # held by the resumption, when nothing else was due
 
     def _one(self, message_id: int, kinds: tuple[str, ...] | None) -> None:
         now = self.clock()
@@ -90,42 +135,77 @@ class Delivery:
         message = box.claim(self.engine, message_id, self.worker, now, kinds=kinds)
         if message is None:
             return
-        if message.rendered is not None:
-            rendered = message_from_json(message.rendered)
-        else:
-            items: list[dict[str, Any]] = []
-            if message.kind == "reminder":
-                with self.engine.connect() as connection:
-                    items = live_items(connection, message_id)
-                if not items:
-                    box.mark_cancelled(self.engine, message_id, "every item was cancelled before sending")
-                    self.counts.cancelled += 1
-                    return
-            try:
-                rendered = self.render(message, items)
-            except Exception as exc:  # a template fault parks this message, not the whole delivery
-                self._failed(message, f"could not render: {exc.__class__.__name__}: {exc}", permanent=True)
-                return
-            box.save_rendered(self.engine, message_id, self.worker, message_to_json(rendered))
+        rendered = self._rendered(message)
+        if rendered is None:
+            return
         notifier = self.notifiers.get(message.channel)
         if notifier is None:
             self._failed(message, f"the {message.channel} channel is not configured", permanent=True)
             return
+        self._send(message, rendered, notifier)
+
+    def _rendered(self, message: box.OutboxMessage) -> Message | None:
+        """The message as first rendered (rendered now and kept, the first time); ``None`` when it is done with."""
+        if message.rendered is not None:
+            return message_from_json(message.rendered)
+        items: list[dict[str, Any]] = []
+        if message.kind == "reminder":
+            with self.engine.connect() as connection:
+                items = live_items(connection, message.id)
+            if not items:
+                box.mark_cancelled(self.engine, message.id, "every item was cancelled before sending")
+                self.counts.cancelled += 1
+                return None
+        try:
+            rendered = self.render(message, items)
+        except Exception as exc:  # a template fault parks this message, not the whole delivery
+            self._failed(message, f"could not render: {exc.__class__.__name__}: {exc}", permanent=True)
+            return None
+        box.save_rendered(self.engine, message.id, self.worker, message_to_json(rendered))
+        return rendered
+
+    def _send(self, message: box.OutboxMessage, rendered: Message, notifier: Notifier) -> None:
+        message_id = message.id
 
         def checkpoint(progress: str) -> None:
             box.save_progress(self.engine, message_id, self.worker, progress)
 
+        resumable = bool(getattr(notifier, "resumable", False))
+        if not resumable:
+            box.mark_handed(self.engine, message_id, self.worker, self.clock())
         try:
             receipt = notifier.send(rendered, message.progress, checkpoint)
         except DeliveryError as exc:
-            self._failed(message, str(exc), permanent=exc.permanent, retry_after=exc.retry_after)
+            self._count(exc.outcome.value, exc.reason)
+            if exc.ambiguous and self.holds(message.channel):
+                self._held(message, str(exc))
+            else:
+                self._failed(message, str(exc), permanent=exc.permanent, retry_after=exc.retry_after)
             return
-        except Exception as exc:
-            self._failed(message, f"{exc.__class__.__name__} in the {message.channel} channel", permanent=False)
+        except Exception as exc:  # a fault in the channel: after the request, for all we know
+            error = f"{exc.__class__.__name__} in the {message.channel} channel"
+            self._count(Outcome.TRANSIENT.value if resumable else Outcome.AMBIGUOUS.value, "channel_fault")
+            if not resumable and self.holds(message.channel):
+                self._held(message, error)
+            else:
+                self._failed(message, error, permanent=False)
             return
+        self._count(Outcome.ACCEPTED.value, "ok")
         box.mark_sent(self.engine, message_id, self.clock(), receipt.provider_id)
         self.counts.sent += 1
         log.info("sent message %s (%s, %s)", message_id, message.kind, message.channel)
+
+    def _count(self, outcome: str, reason: str) -> None:
+        label = f"{outcome}:{reason}"
+        self.counts.reasons[label] = self.counts.reasons.get(label, 0) + 1
+
+    def _held(self, message: box.OutboxMessage, error: str) -> None:
+        box.mark_held(self.engine, message.id, f"{error}; held (delivery.on_ambiguous.{message.channel} = hold)")
+        log.warning("message %s (%s, %s): the outcome is unknown; held for the operator: %s", message.id,
+                    message.kind, message.channel, error)
+        self.counts.held += 1
+        if message.kind != "operator":
+            self.counts.held_ids.append(message.id)
 
     def _failed(self, message: box.OutboxMessage, error: str, *, permanent: bool,
                 retry_after: float | None = None) -> None:
@@ -148,10 +228,23 @@ class Delivery:
             self.counts.failed += 1
 
     def _alert_operator(self) -> None:
-        if not self.operator or not self.counts.parked_ids:
+        if not self.operator or not (self.counts.parked_ids or self.counts.held_ids):
             return
         now = self.clock()
         with self.engine.begin() as connection:
+            for message_id in self.counts.held_ids:
+                box.add_message(
+                    connection, key=f"operator:held:{message_id}", kind="operator", recipient=self.operator,
+                    channel="email", now=now, send_from=now, run_id=None,
+                    payload={"subject": f"checker: message {message_id} may or may not have arrived and is held",
+                             "lines": [f"Outbox message {message_id} went out, but no definite answer came back "
+                                       "(a timeout, a 504, a dropped connection, or the sending process died), "
+                                       "and its channel cannot tell whether it arrived. It is held, not re-sent.",
+                                       "Ask the recipient, or check the channel; then "
+                                       f"`checker outbox retry {message_id}` to send it again, or "
+                                       f"`checker outbox drop {message_id}` if it arrived."],
+                             "as_of": now.date().isoformat()},
+                )
             for message_id in self.counts.parked_ids:
                 box.add_message(
                     connection, key=f"operator:parked:{message_id}", kind="operator", recipient=self.operator,
@@ -164,3 +257,4 @@ class Delivery:
                              "as_of": now.date().isoformat()},
                 )
         self.counts.parked_ids.clear()
+        self.counts.held_ids.clear()

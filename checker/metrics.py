@@ -8,7 +8,8 @@ a case reference, a name or an email address, so ``/metrics`` can be scraped by 
 |---|---|---|
 | ``checker_ticks_total{outcome}`` | counter | ticks by outcome: ok, failed, aborted |
 | ``checker_findings{obligation,status}`` | gauge | findings of the last ok tick |
-| ``checker_messages_{sent,failed,parked,cancelled}_total`` | counter | delivery outcomes, every pass |
+| ``checker_messages_{sent,failed,parked,held,cancelled}_total`` | counter | delivery outcomes, every pass |
+| ``checker_delivery_requests_total{outcome,reason}`` | counter | each send's outcome (``notifiers/outcome.py``) and reason label |
 | ``checker_tick_duration_seconds`` | histogram | how long ok ticks took, delivery included |
 | ``checker_source_rows`` | gauge | cases read in the last ok tick |
 | ``checker_source_rejected`` | gauge | cases rejected (repeated case_ref) in the last ok tick |
@@ -48,6 +49,11 @@ class Metrics:
                                registry=r)
         self._parked = Counter("checker_messages_parked", "Messages parked after repeated or permanent failures.",
                                registry=r)
+        self._held = Counter("checker_messages_held",
+                             "Messages held for the operator: sent with no definite answer, on a channel that holds.",
+                             registry=r)
+        self._requests = Counter("checker_delivery_requests", "Sends by outcome and reason label.",
+                                 ["outcome", "reason"], registry=r)
         self._cancelled = Counter("checker_messages_cancelled",
                                   "Messages cancelled before sending (every item in them was withdrawn).",
                                   registry=r)
@@ -87,7 +93,11 @@ class Metrics:
         self._sent.inc(counts.sent)
         self._failed.inc(counts.failed)
         self._parked.inc(counts.parked)
+        self._held.inc(counts.held)
         self._cancelled.inc(counts.cancelled)
+        for label, count in counts.reasons.items():
+            outcome, _, reason = label.partition(":")
+            self._requests.labels(outcome=outcome, reason=reason).inc(count)
 
     def tick_failed(self, outcome: str) -> None:
         """A tick that did not finish: ``failed`` (an error) or ``aborted`` (stopped before changing anything)."""

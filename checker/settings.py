@@ -102,6 +102,16 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class OnAmbiguousSettings(_Section):
+    """What to do with a message whose request went out with no definite answer (a 504, a read timeout, a
+    connection dropped after sending, the sending process killed): send it again, or hold it for the
+    operator. Graph mail and the sink always find out what happened, so this never applies to them."""
+
+    email: Literal["resend", "hold"] = "resend"  # SMTP: a copy carries the same Message-ID
+    teams_activity: Literal["resend", "hold"] = "hold"  # the adviser's email carries the same reminder
+    teams_channel: Literal["resend", "hold"] = "hold"
+
+
 class DeliverySettings(_Section):
     """Which transport each channel uses, chosen explicitly (never inferred from which keys are set)."""
 
@@ -117,6 +127,10 @@ class DeliverySettings(_Section):
     # A message claimed longer ago than this by a sender that has not finished is taken to be abandoned
     # (its process died) and is resumed from its checkpoint. Longer than any one send can take.
     claim_lease_seconds: int = Field(default=600, ge=1)
+    # A delivering process beats this often; one silent for three beats is known dead, and the messages
+    # it had claimed are resumed at once (the claim lease is then only for claimants that never beat).
+    heartbeat_seconds: int = Field(default=10, ge=1, le=300)
+    on_ambiguous: OnAmbiguousSettings = OnAmbiguousSettings()
     # The text of a message (which may name a young person) is kept this long after it was sent or
     # cancelled, then purged; the audit trail (who was told what, when) stays.
     keep_sent_content_days: int = Field(default=30, ge=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 from datetime import date
+from typing import Literal
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -55,30 +56,56 @@ def db_upgrade() -> None:
 @click.pass_context
 @reports_failures
 def outbox(ctx: click.Context, show_all: bool) -> None:
-    """List parked messages (and with --all, everything recent). `outbox retry ID|--all` requeues."""
+    """List held and parked messages (--all: everything recent). `outbox retry|drop ID|--all` decides."""
     if ctx.invoked_subcommand is not None:
         return
-    states = ("parked", "pending", "sending", "sent", "cancelled") if show_all else ("parked",)
+    states = ("held", "parked", "pending", "sending", "sent", "cancelled") if show_all else box.OPERATOR_STATES
     messages = box.listing(_app().engine, states)
     if not messages:
-        literal.echo("No parked messages." if not show_all else "The outbox is empty.")
+        literal.echo("No held or parked messages." if not show_all else "The outbox is empty.")
         return
     for m in messages:
         literal.echo(f"{m.id:>6}  {m.state:<9} {m.kind:<8} {m.channel:<14} {m.recipient:<32} "
                      f"attempts {m.attempts}  {m.last_error or ''}")
+    if any(m.state == "held" for m in messages):
+        literal.echo("Held: sent with no definite answer, so it may have arrived. `checker outbox retry ID` sends it "
+                   "again; `checker outbox drop ID` lets it go.")
+
+
+def _decide(action: Literal["retry", "drop"], message_id: int | None, every: bool, by: str | None) -> list[int]:
+    if (message_id is None) == (not every):
+        raise click.UsageError("give a message id or --all (not both)")
+    return box.operator_action(_app().engine, action, message_id, by=by or getpass.getuser(), now=utc_now())
+
+
+_BY = click.option("--by", metavar="NAME", help="Who decides, for the record (default: your login name).")
 
 
 @outbox.command("retry")
 @click.argument("message_id", type=int, required=False)
-@click.option("--all", "retry_all", is_flag=True, help="Requeue every parked message.")
+@click.option("--all", "retry_all", is_flag=True, help="Requeue every held and parked message.")
+@_BY
 @reports_failures
-def outbox_retry(message_id: int | None, retry_all: bool) -> None:
-    """Put a parked message (or all of them) back in the queue with a fresh attempt budget."""
-    if message_id is None and not retry_all:
-        raise click.UsageError("give a message id or --all")
-    count = box.retry_parked(_app().engine, None if retry_all else message_id, utc_now())
+def outbox_retry(message_id: int | None, retry_all: bool, by: str | None) -> None:
+    """Send a held or parked message (or all of them) again, with a fresh attempt budget; recorded."""
+    count = len(_decide("retry", message_id, retry_all, by))
+    if message_id is not None and not count:
+        raise click.ClickException(f"message {message_id} is not held or parked")
     literal.echo(f"{count} message{'s' if count != 1 else ''} requeued; the next delivery pass sends "
                  f"{'them' if count != 1 else 'it'}.")
+
+
+@outbox.command("drop")
+@click.argument("message_id", type=int, required=False)
+@click.option("--all", "drop_all", is_flag=True, help="Drop every held and parked message.")
+@_BY
+@reports_failures
+def outbox_drop(message_id: int | None, drop_all: bool, by: str | None) -> None:
+    """Let a held or parked message go (it arrived after all, or is no longer wanted); recorded."""
+    count = len(_decide("drop", message_id, drop_all, by))
+    if message_id is not None and not count:
+        raise click.ClickException(f"message {message_id} is not held or parked")
+    literal.echo(f"{count} message{'s' if count != 1 else ''} dropped; never sent by checker.")
 
 
 def _suppress(kind: suppressions.Kind, case_ref: str, obligation: str, ref: str, until: date, reason: str,

@@ -39,6 +39,7 @@ from checker.state.runs import last_good_run
 from checker.tick import TickReport
 
 EXIT_ABORTED = 1
+EXIT_UNDELIVERED = 4  # the tick was made, but messages were parked or held: the operator must look
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -54,13 +55,19 @@ def summary(report: TickReport) -> str:
         f" ({report.overdue} overdue), {plural(report.data_errors, 'data error')}.",
         f"Planned {plural(report.planned, 'new notification')} in {plural(report.messages, 'message')}"
         f" and {plural(report.digests, 'digest')}; {report.closed} obligations closed.",
-        f"Delivered {d.sent}; {d.failed} to retry later; {d.parked} parked; {d.cancelled} cancelled before sending.",
+        f"Delivered {d.sent}; {d.failed} to retry later; {d.parked} parked; {d.held} held; "
+        f"{d.cancelled} cancelled before sending.",
     ]
     if report.data_errors:
         lines.append("The operator is told of the data errors (again when they change, and weekly while they stand); "
                      "`checker check` lists them with case and field.")
     if d.parked:
         lines.append("Parked messages are listed by `checker outbox`; fix the cause, then `checker outbox retry ID`.")
+    if d.held:
+        lines.append("Held messages went out with no definite answer (they may have arrived): `checker outbox` "
+                     "lists them; `checker outbox retry ID` sends one again, `checker outbox drop ID` lets it go.")
+    if d.resumed:
+        lines.append(f"Resumed {plural(d.resumed, 'message')} claimed by a process that died.")
     return "\n".join(lines)
 
 
@@ -139,7 +146,13 @@ def serve(settings: Settings, profile: str | None, source: str | None, log_level
 @reports_failures
 def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disputes: Path | None,
         source: str | None, digests: bool | None, accept_drop: bool, scratch_state: bool, log_level: str) -> None:
-    """The daemon: tick on schedule, deliver, serve /healthz, /readyz and /metrics. --once: one tick, then exit."""
+    """The daemon: tick on schedule, deliver, serve /healthz, /readyz and /metrics. --once: one tick, then exit.
+
+    \b
+    Exit status of --once: 0 done; 1 the source guard stopped the tick; 2 cannot run (settings, source,
+    an as-of that would rewrite history); 3 the state database cannot be used; 4 the tick was made but
+    messages were parked or held (see `checker outbox`).
+    """
     settings = Settings()
     if not once:
         given_as_of = given(click.get_current_context(), "as_of")
@@ -156,8 +169,10 @@ def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disput
         literal.echo(f"checker: {problem}. Nothing was done. Only on a scratch copy of the state database: "
                      "--scratch-state.", err=True)
         sys.exit(EXIT_CANNOT_RUN)
-    literal.echo(summary(run_tick(app, settings, cases, disputes, source, as_of, digests=digests,
-                                  guarded=not accept_drop)))
+    report = run_tick(app, settings, cases, disputes, source, as_of, digests=digests, guarded=not accept_drop)
+    literal.echo(summary(report))
+    if report.delivery.needs_operator:
+        sys.exit(EXIT_UNDELIVERED)
 
 
 @click.command()

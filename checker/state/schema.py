@@ -7,9 +7,12 @@ Tables
 - ``notification``: one row per thing to tell one recipient on one channel, unique on
   (case, obligation, ref, due date, stage, recipient, channel) so planning twice is a no-op;
   ``outbox``: the messages that group them (one per recipient, channel and tick), with the delivery
-  state machine pending → sending → sent | parked | cancelled.
+  state machine pending → sending → sent | parked | held | cancelled (``checker.state.outbox``);
+  ``outbox_action``: what an operator did to a held or parked message (retry, drop), by whom, when.
 - ``suppression``: snoozes and waivers, each with a reason and an expiry date.
 - ``run``: the run log, one row per tick.
+- ``worker_heartbeat``: each delivering process, beating while it works, so that a message claimed by
+  a process that died is resumed as soon as its heartbeat lapses (``checker.state.heartbeat``).
 - ``leader_lease``: who leads (ticks and delivers) when several replicas share the database, and until
   when (see ``checker.state.leader``).
 
@@ -151,7 +154,7 @@ outbox = Table(
     Column("kind", String(16), nullable=False),  # reminder | digest | operator
     Column("recipient", String(EMAIL), nullable=False),
     Column("channel", String(32), nullable=False),
-    Column("state", String(16), nullable=False),  # pending | sending | sent | parked | cancelled
+    Column("state", String(16), nullable=False),  # pending | sending | sent | parked | held | cancelled
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("claimed_by", String(WORKER)),
@@ -164,6 +167,9 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("run_id", Integer, ForeignKey("run.id")),
+    # set (in the claim) just before the message is handed to its channel: a claim that died after it
+    # may have delivered the message; one that died before it did not
+    Column("handed_at", UTCDateTime),
     Index("ix_outbox_state_next", "state", "next_attempt_at"),
 )
 
@@ -213,4 +219,24 @@ leader_lease = Table(
     Column("acquired_at", UTCDateTime, nullable=False),  # when the holder's current tenure began
     Column("renewed_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),  # free once this has passed
+)
+
+outbox_action = Table(
+    "outbox_action",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("outbox.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("action", String(16), nullable=False),  # retry | drop
+    Column("state_before", String(16), nullable=False),  # held | parked
+    Column("by", String(200), nullable=False),  # the operator's login name
+    Column("at", UTCDateTime, nullable=False),
+)
+
+worker_heartbeat = Table(
+    "worker_heartbeat",
+    metadata,
+    Column("worker", String(200), primary_key=True),  # the claimant name of outbox rows (host:pid:random)
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("beat_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),  # known dead once this has passed
 )
