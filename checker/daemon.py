@@ -165,16 +165,17 @@ class Daemon:
                                          "cases_read": report.cases_read, "findings": report.findings,
                                          "overdue": report.overdue, "data_errors": report.data_errors,
                                          "planned": report.planned, "sent": d.sent, "failed": d.failed,
-                                         "parked": d.parked})
+                                         "parked": d.parked, "held": d.held})
 
     def deliver(self) -> None:
         if not self.leading():
             return
         counts = self.app.delivery(self.channels).run(self.should_stop)
         self.metrics.observe_delivery(counts)
-        if counts.sent or counts.failed or counts.parked:
+        if counts.sent or counts.failed or counts.parked or counts.held or counts.resumed:
             log.info("delivery pass done", extra={"sent": counts.sent, "failed": counts.failed,
-                                                   "parked": counts.parked})
+                                                   "parked": counts.parked, "held": counts.held,
+                                                   "resumed": counts.resumed})
 
     def catch_up(self) -> None:
         """Make a tick (or this week's digests) missed while the daemon was down or failing."""

@@ -9,7 +9,7 @@ a case reference, a name or an email address, so ``/metrics`` can be scraped by 
 | ``checker_ticks_total{outcome}`` | counter | ticks by outcome: ok, failed, aborted |
 | ``checker_findings{obligation,status}`` | gauge | findings of the last ok tick |
 | ``checker_messages_{sent,failed,parked,held,cancelled}_total`` | counter | delivery outcomes, every pass |
-| ``checker_delivery_requests_total{outcome,reason}`` | counter | each send's outcome (``notifiers/outcome.py``) and reason label |
+| ``checker_delivery_requests_total{outcome,reason}`` | counter | sends by outcome and reason (notifiers/outcome.py) |
 | ``checker_tick_duration_seconds`` | histogram | how long ok ticks took, delivery included |
 | ``checker_source_rows`` | gauge | cases read in the last ok tick |
 | ``checker_source_rejected`` | gauge | cases rejected (repeated case_ref) in the last ok tick |

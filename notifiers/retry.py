@@ -3,12 +3,13 @@
 Within one delivery attempt a request is tried ``attempts`` times, waiting what the service asked
 (``Retry-After`` in seconds or as an HTTP date, capped at ``max_wait``) or an exponential backoff. Only
 ``TRANSIENT`` answers are retried here (429, 503, a connection that failed before the request was
-complete); other transient ones (500, 502, 408) go back to the delivery step's next attempt. An ``AMBIGUOUS`` one (504, a read timeout, a connection dropped after the
-request was sent) ends the attempt at once with ``DeliveryError(outcome=AMBIGUOUS)``, because repeating
-the request might deliver the message twice, unless the caller says the request is ``idempotent`` (a
-read, a token request, or a step it checks before repeating, as Graph mail does): then it is retried
-like a transient one. When the budget is spent the last failure is raised as a ``DeliveryError`` with
-its outcome: the delivery step then records the attempt, and parks the message when its attempts run out.
+complete); other transient ones (500, 502, 408) go back to the delivery step's next attempt. An
+``AMBIGUOUS`` one (504, a read timeout, a connection dropped after the request was sent) ends the
+attempt at once with ``DeliveryError(outcome=AMBIGUOUS)``, because repeating the request might deliver
+the message twice, unless the caller says the request is ``idempotent`` (a read, a token request, or a
+step it checks before repeating, as Graph mail does): then it is retried like a transient one. When the
+budget is spent the last failure is raised as a ``DeliveryError`` with its outcome: the delivery step
+then records the attempt, and parks the message when its attempts run out.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import tenacity
 
 from notifiers.base import DeliveryError
 from notifiers.outcome import Outcome, http_exception, http_status
-
 
 # Answers worth waiting for within one attempt (others go back to the caller, which maps them).
 RETRIED_STATUS = frozenset({429, 503, 504})
