@@ -93,7 +93,8 @@ def smtp_lost(exc: BaseException, *, data_sent: bool) -> Verdict:
 
 
 def local_write(exc: OSError) -> Verdict:
-    """The outcome of a failed local write (the sink): a missing permission is for good."""
-    if isinstance(exc, PermissionError | IsADirectoryError | NotADirectoryError):
+    """The outcome of a failed local write (the sink): a missing permission, or a file where the folder
+    should be, is for good."""
+    if isinstance(exc, PermissionError | IsADirectoryError | NotADirectoryError | FileExistsError):
         return Outcome.REFUSED, "permission"
     return Outcome.TRANSIENT, "io_error"

@@ -34,7 +34,8 @@ id, which changes when the message moves to Sent Items, so a client that forgets
 of its draft, exactly as with Exchange.
 
 Scripting, per endpoint (the ``ENDPOINTS`` names), consumed in order by the next requests:
-``fail(endpoint, status, times, retry_after=..., code=...)`` answers an error without doing anything;
+``fail(endpoint, status, times, retry_after=..., code=..., after_acting=False)`` answers an error without
+doing anything (with ``after_acting``: after doing the work, as a gateway's 504 after acceptance);
 ``slow(endpoint, seconds, act=True)`` does the work, then answers late (a client with a shorter timeout
 gives up although the work was done: "crash after send"); ``drop(endpoint, act=True)`` does the work and
 closes the connection without an answer; ``normal(endpoint, times)`` lets requests through, to script
@@ -126,9 +127,11 @@ _ACTIVITY_PROPERTIES = frozenset({"topic", "activityType", "chainId", "previewTe
 
 @dataclass(frozen=True)
 class Scripted:
-    """One scripted answer: ``status`` without acting, or act normally (maybe late, maybe dropped)."""
+    """One scripted answer: ``status`` without acting (or, with ``after_acting``, once the work is done), or
+    act normally (maybe late, maybe dropped)."""
 
     status: int | None = None
+    after_acting: bool = False
     retry_after: str | None = None
     code: str | None = None
     delay: float = 0.0
@@ -308,9 +311,10 @@ class GraphTestServer:
             self._script[endpoint].extend([reply] * times)
 
     def fail(self, endpoint: str, status: int, times: int = 1, *, retry_after: str | float | None = None,
-             code: str | None = None) -> None:
-        """Answer the next ``times`` requests to ``endpoint`` with ``status``, doing nothing."""
-        self._add(endpoint, Scripted(status=status, code=code,
+             code: str | None = None, after_acting: bool = False) -> None:
+        """Answer the next ``times`` requests to ``endpoint`` with ``status``, doing nothing; with
+        ``after_acting``, doing the work first (a gateway's 504 after the service accepted)."""
+        self._add(endpoint, Scripted(status=status, code=code, after_acting=after_acting,
                                      retry_after=None if retry_after is None else str(retry_after)), times)
 
     def slow(self, endpoint: str, seconds: float, times: int = 1, *, act: bool = True) -> None:
@@ -743,6 +747,9 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         scripted = graph.next_scripted(endpoint, method, split.path)
         if scripted is not None and scripted.status is not None:
+            if scripted.after_acting:
+                with contextlib.suppress(Reply):
+                    self._dispatch(endpoint, params, query, raw)
             self._answer(graph.scripted_error(endpoint, scripted))
             return
         act = scripted is None or scripted.act

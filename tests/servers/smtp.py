@@ -5,7 +5,8 @@ Modes: ``"starttls"`` (STARTTLS offered and required before anything else, AUTH 
 SMTPS). AUTH LOGIN/PLAIN is checked against ``username``/``password`` and required before MAIL.
 
 Scriptable: ``fail_next("RCPT" | "DATA", code, times)`` answers the next ``times`` such commands with
-``code``; ``stop()`` closes the port (the server is "down"). It records what it saw: ``commands`` (the
+``code``; ``drop_after_data(times)`` accepts the next ``times`` messages and closes the connection
+before the 250 reaches the client (the answer lost after acceptance); ``stop()`` closes the port (the server is "down"). It records what it saw: ``commands`` (the
 verbs, in order, with whether TLS was on), ``auth_attempts`` and the accepted ``received`` mail.
 """
 
@@ -29,6 +30,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 Mode = Literal["starttls", "plain", "tls"]
 PASSWORD = "correct horse battery staple"  # noqa: S105 - the test server's usual password, nothing real
 Stage = Literal["RCPT", "DATA"]
+DROP = "drop"  # a scripted DATA "answer": accept the message, then close the connection unanswered
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,11 @@ class SmtpTestServer:
                          else "5.7.1 Delivery not authorised, message refused")
         with self._lock:
             self._failures[stage].extend([f"{code} {reply}"] * times)
+
+    def drop_after_data(self, times: int = 1) -> None:
+        """Accept the next ``times`` messages, then drop the connection instead of answering 250."""
+        with self._lock:
+            self._failures["DATA"].extend([DROP] * times)
 
     def verbs(self) -> list[str]:
         return [command.verb for command in self.commands]
@@ -193,11 +200,14 @@ class _Handler:
     ) -> str:
         self.server._record("DATA", session)
         scripted = self.server._scripted("DATA")
-        if scripted:
+        if scripted and scripted != DROP:
             return scripted
         content = envelope.original_content or b""
         mail = ReceivedMail(str(envelope.mail_from), tuple(envelope.rcpt_tos), content,
                             session.ssl is not None or self.server.mode == "tls")
         with self.server._lock:
             self.server.received.append(mail)
+        if scripted == DROP:
+            assert server.transport is not None
+            server.transport.abort()  # accepted, and the answer never leaves
         return "250 2.0.0 OK queued as TEST1"

@@ -4,14 +4,18 @@ Like the real one it answers 202 to a good POST, 401 without the right ``sig`` a
 Stricter than the real one, it checks the shape of every payload (``payload_problems``) and answers 400
 with the reasons, so a test sees a malformed card at once instead of a flow failing later in Teams.
 
-Scriptable for the next requests (in order): ``respond(status, times, retry_after=...)`` for 429, 503,
-504 or 400, and ``slow(seconds)`` to answer 202 late (the card is recorded first: the flow has run, as a
-real slow trigger would). ``accepted`` holds the accepted payloads, ``cards`` their Adaptive Cards.
+Scriptable for the next requests (in order): ``respond(status, times, retry_after=..., after_acting=...)``
+for 429, 503, 504 or 400 (with ``after_acting`` the card is accepted first: a gateway's 504 after the
+flow ran), ``slow(seconds)`` to answer 202 late (the card is recorded first: the flow has run, as a
+real slow trigger would) and ``drop()`` to accept the card and close the connection without an answer.
+``accepted`` holds the accepted payloads, ``cards`` their Adaptive Cards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -31,6 +35,8 @@ class Reply:
     status: int
     retry_after: str | None = None
     delay: float = 0.0
+    after_acting: bool = False
+    drop: bool = False
 
 
 @dataclass
@@ -60,9 +66,10 @@ class WebhookReceiver:
     # -- scripting -------------------------------------------------------------------------------
 
     def respond(self, status: int, times: int = 1, *, retry_after: str | float | None = None,
-                delay: float = 0.0) -> None:
-        """Answer the next ``times`` requests with ``status`` (a 2xx still checks and records the card)."""
-        reply = Reply(status, None if retry_after is None else str(retry_after), delay)
+                delay: float = 0.0, after_acting: bool = False) -> None:
+        """Answer the next ``times`` requests with ``status`` (a 2xx, or ``after_acting``, still checks and
+        records the card)."""
+        reply = Reply(status, None if retry_after is None else str(retry_after), delay, after_acting)
         with self._lock:
             self._script.extend([reply] * times)
 
@@ -72,6 +79,11 @@ class WebhookReceiver:
 
     def slow(self, seconds: float, times: int = 1) -> None:
         self.respond(202, times, delay=seconds)
+
+    def drop(self, times: int = 1) -> None:
+        """Accept the next ``times`` cards, then close the connection without answering."""
+        with self._lock:
+            self._script.extend([Reply(202, drop=True)] * times)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -98,31 +110,39 @@ class WebhookReceiver:
 
     # -- the server side -------------------------------------------------------------------------
 
-    def _handle(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, str], bytes, float]:
+    def _handle(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, str], bytes, float, bool]:
+        status, headers, content, delay, scripted = self._answer(path, content_type, body)
+        return status, headers, content, delay, scripted is not None and scripted.drop
+
+    def _answer(self, path: str, content_type: str,
+                body: bytes) -> tuple[int, dict[str, str], bytes, float, Reply | None]:
         with self._lock:
             self.requests += 1
             number = self.requests
             scripted = self._script.popleft() if self._script else None
         parts = urlsplit(path)
         if parts.path != TRIGGER_PATH:
-            return _error(404, "WorkflowNotFound", "no such workflow")
+            return (*_error(404, "WorkflowNotFound", "no such workflow"), None)
         if parse_qs(parts.query).get("sig") != [self.sig]:
-            return _error(401, "DirectApiAuthorizationRequired", "the request has no valid signature")
+            return (*_error(401, "DirectApiAuthorizationRequired", "the request has no valid signature"), None)
         if scripted is not None and not 200 <= scripted.status < 300:
+            if scripted.after_acting and not payload_problems(body):
+                with self._lock:
+                    self.accepted.append(json.loads(body))
             status, headers, content, _ = _error(scripted.status, "Scripted", "scripted failure")
             if scripted.retry_after is not None:
                 headers["Retry-After"] = scripted.retry_after
-            return status, headers, content, scripted.delay
+            return status, headers, content, scripted.delay, scripted
         json_type = content_type.split(";", maxsplit=1)[0].strip() == "application/json"
         problems = [] if json_type else ["not application/json"]
         problems += payload_problems(body)
         if problems:
             with self._lock:
                 self.rejected.append(problems)
-            return _error(400, "InvalidRequestContent", "; ".join(problems))
+            return (*_error(400, "InvalidRequestContent", "; ".join(problems)), None)
         with self._lock:
             self.accepted.append(json.loads(body))
-        return 202, {"x-ms-workflow-run-id": f"run-{number:04d}"}, b"", scripted.delay if scripted else 0.0
+        return 202, {"x-ms-workflow-run-id": f"run-{number:04d}"}, b"", scripted.delay if scripted else 0.0, scripted
 
 
 def payload_problems(body: bytes) -> list[str]:
@@ -213,8 +233,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
-        status, headers, content, delay = self.server.receiver._handle(
+        status, headers, content, delay, drop = self.server.receiver._handle(
             self.path, self.headers.get("Content-Type", ""), body)
+        if drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if delay:
             time.sleep(delay)
         self.send_response(status)
