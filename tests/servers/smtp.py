@@ -6,8 +6,10 @@ SMTPS). AUTH LOGIN/PLAIN is checked against ``username``/``password`` and requir
 
 Scriptable: ``fail_next("RCPT" | "DATA", code, times)`` answers the next ``times`` such commands with
 ``code``; ``drop_after_data(times)`` accepts the next ``times`` messages and closes the connection
-before the 250 reaches the client (the answer lost after acceptance); ``stop()`` closes the port (the server is "down"). It records what it saw: ``commands`` (the
-verbs, in order, with whether TLS was on), ``auth_attempts`` and the accepted ``received`` mail.
+before the 250 reaches the client (the answer lost after acceptance); ``slow_after_data(seconds)``
+accepts the next message and answers late; ``stop()`` closes the port (the server is "down"). It
+records what it saw: ``commands`` (the verbs, in order, with whether TLS was on), ``auth_attempts``
+and the accepted ``received`` mail.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class SmtpTestServer:
         self.commands: list[Command] = []
         self.auth_attempts: list[tuple[str, bool]] = []  # (mechanism, succeeded)
         self._failures: dict[str, deque[str]] = {"RCPT": deque(), "DATA": deque()}
+        self._delays: deque[float] = deque()
         self._lock = threading.Lock()
         self._controller: _Controller | None = None
 
@@ -99,6 +102,11 @@ class SmtpTestServer:
         """Accept the next ``times`` messages, then drop the connection instead of answering 250."""
         with self._lock:
             self._failures["DATA"].extend([DROP] * times)
+
+    def slow_after_data(self, seconds: float, times: int = 1) -> None:
+        """Accept the next ``times`` messages, then wait ``seconds`` before answering 250."""
+        with self._lock:
+            self._delays.extend([seconds] * times)
 
     def verbs(self) -> list[str]:
         return [command.verb for command in self.commands]
@@ -210,4 +218,8 @@ class _Handler:
         if scripted == DROP:
             assert server.transport is not None
             server.transport.abort()  # accepted, and the answer never leaves
+        with self.server._lock:
+            delay = self.server._delays.popleft() if self.server._delays else 0.0
+        if delay:
+            await asyncio.sleep(delay)
         return "250 2.0.0 OK queued as TEST1"
