@@ -91,7 +91,7 @@ def test_the_daemon_without_a_source_is_a_start_up_error(tmp_path: Path) -> None
 @pytest.mark.slow
 def test_killed_during_delivery_then_run_again_every_message_arrives_exactly_once(graph_server: GraphTestServer,
                                                                                    tmp_path: Path) -> None:
-    env = clean_env(tmp_path, delivery__email="graph", delivery__claim_lease_seconds="1",
+    env = clean_env(tmp_path, delivery__email="graph", delivery__heartbeat_seconds="1",
                     graph__tenant_id=TENANT, graph__client_id=CLIENT_ID, graph__client_secret=CLIENT_SECRET,
                     graph__sender=SENDER, graph__authority_host=graph_server.authority_host,
                     graph__graph_url=graph_server.graph_url, graph__ca_file=str(graph_server.write_ca(tmp_path)),
@@ -119,9 +119,10 @@ def test_killed_during_delivery_then_run_again_every_message_arrives_exactly_onc
     states = sorted(state for _key, state in outbox_rows(tmp_path))
     assert states == ["pending"] * 3 + ["sending"] + ["sent"] * 2
 
-    time.sleep(1.5)  # past the claim lease: the dead process's claim is abandoned
+    time.sleep(3.5)  # three missed heartbeats (far inside the 10-minute claim lease): the process is known dead
     again = run_once(env, cases, "--no-digests")
     assert again.returncode == 0, again.stderr
+    assert "Resumed 1 message claimed by a process that died." in again.stdout
     rows = outbox_rows(tmp_path)
     assert {state for _key, state in rows} == {"sent"}
     assert len(rows) == 6
