@@ -68,7 +68,7 @@ def test_the_outbox_lists_what_was_delivered_with_all(env: Path) -> None:
     ran = invoke("run", "--once", "--cases", str(env), "--as-of", "2026-11-23", "--no-digests")
     assert ran.exit_code == 0, ran.output
     assert "Delivered 1;" in ran.stdout
-    assert invoke("outbox").stdout.strip() == "No parked messages."
+    assert invoke("outbox").stdout.strip() == "No held or parked messages."
     listing = invoke("outbox", "--all").stdout
     assert "sent" in listing
     assert "pa.one@example.org" in listing
