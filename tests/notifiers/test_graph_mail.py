@@ -530,3 +530,15 @@ def test_draft_payload_shape() -> None:
     assert payload["body"] == {"contentType": "HTML", "content": HTML}
     assert payload["toRecipients"] == [{"emailAddress": {"address": RECIPIENT}}]
     assert payload["singleValueExtendedProperties"] == [{"id": OUTBOX_KEY_PROPERTY, "value": KEY}]
+
+
+def test_the_scope_is_the_setting_not_the_graph_urls_origin(graph_server: GraphTestServer,
+                                                            graph_client: httpx.Client) -> None:
+    """A Graph at another URL (here a local one) still issues tokens for the real service's scope."""
+    Run(graph_server, graph_client).send()  # the default scope, at the local URL: accepted
+    assert graph_server.token_requests
+    derived = Run(graph_server, graph_client, config=config(graph_server, scope=f"{graph_server.origin}/.default"))
+    error = derived.fails()  # what deriving the scope from the URL asked for: refused, naming the setting
+    assert error.permanent
+    assert "invalid_scope" in str(error)
+    assert "graph.scope" in str(error)
