@@ -99,6 +99,7 @@ class Delivery:
         """
         with Heartbeat(self.engine, self.worker, self.heartbeat, self.clock):
             self._resume_abandoned()
+            self._alert_operator()  # of what was held there, sent in this pass
             self._pass(should_stop, operator_only)
         return self.counts
 
@@ -126,7 +127,6 @@ class Delivery:
                 tried.add(message_id)
                 self._one(message_id, kinds)
             self._alert_operator()
-        self._alert_operator()  # held by the resumption, when nothing else was due
 
     def _one(self, message_id: int, kinds: tuple[str, ...] | None) -> None:
         now = self.clock()

@@ -254,6 +254,8 @@ def test_a_dead_workers_claim_already_handed_to_teams_is_held(tmp_path: Path, we
     assert (card.state, card.attempts) == ("held", 0)
     assert "died after handing it to the channel" in card.last_error
     assert webhook.accepted == []
+    alert = [r for r in rows(settings, "email") if r.key == f"operator:held:{card.id}"]
+    assert [r.state for r in alert] == ["sent"]  # the operator heard of it in the same pass
 
 
 def test_a_live_workers_claim_is_left_alone(tmp_path: Path, webhook: WebhookReceiver) -> None:
