@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from checker.state import heartbeat
 from checker.state import outbox as box
 from checker.state.database import open_database, upgrade
+from checker.state.retention import purge_personal_data
 from checker.state.schema import outbox
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -113,3 +114,16 @@ def test_operator_decisions_touch_only_held_and_parked_and_are_recorded(engine: 
     assert state(engine, held)[0] == "cancelled"
     assert [a[:3] for a in box.actions(engine, held)] == [("retry", "held", "ops"), ("drop", "held", "ops")]
     assert [a[:3] for a in box.actions(engine, parked)] == [("retry", "parked", "ops")]
+
+
+def test_an_operators_name_on_a_decision_is_erased_after_the_retention_period(engine: Engine) -> None:
+    parked = add(engine, "parked")
+    box.claim(engine, parked, "w", T0)
+    box.mark_failed(engine, parked, "refused", park=True, retry_at=T0)
+    box.operator_action(engine, "drop", parked, by="a.operator", now=T0)
+    keep = timedelta(days=365)
+    assert purge_personal_data(engine, T0 + timedelta(days=364), keep).decisions == 0
+    assert [a[2] for a in box.actions(engine, parked)] == ["a.operator"]
+    assert purge_personal_data(engine, T0 + timedelta(days=366), keep).decisions == 1
+    assert [a[:2] for a in box.actions(engine, parked)] == [("drop", "parked")]  # what was decided stays
+    assert [a[2] for a in box.actions(engine, parked)] == ["erased"]

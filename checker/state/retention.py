@@ -10,13 +10,14 @@ went. Parked and pending messages are never purged: they are still to be sent.
 
 The audit trail itself keeps initials (``obligation_instance.initials``), e-mail addresses
 (``obligation_instance.adviser_email`` and ``manager_email``, every ``recipient`` and the outbox ``key``
-made from it), the names of those who snoozed or waived (``suppression.created_by``) and their reasons,
+made from it), the names of those who snoozed or waived (``suppression.created_by``) and their reasons, the names of
+operators who retried or dropped a held or parked message (``outbox_action.by``),
 and error texts (``run.error``, ``outbox.last_error``). ``purge_personal_data`` erases them once the
 business they belong to finished ``keep`` ago (setting ``retention.keep_personal_data_days``, a year by
 default): an obligation closed, a message sent or cancelled, a snooze or waiver expired or revoked, a run
-finished. What stays is which obligation of which case reference was told, when, on which channel,
-with which outcome. An erased address reads ``erased:<row id>`` (the column may not be empty, and a
-notification's address is part of its unique key).
+finished, an operator's outbox decision made. What stays is which obligation of which case reference
+was told, when, on which channel, with which outcome. An erased address reads ``erased:<row id>`` (the
+column may not be empty, and a notification's address is part of its unique key).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, String, and_, cast, func, literal, or_, select, update
 
-from checker.state.schema import notification, obligation_instance, outbox, run, suppression
+from checker.state.schema import notification, obligation_instance, outbox, outbox_action, run, suppression
 
 FINISHED = ("sent", "cancelled")
 
@@ -64,6 +65,7 @@ class Erased:
     messages: int
     runs: int
     suppressions: int
+    decisions: int = 0  # operators' names on outbox decisions (retry, drop)
 
 
 ERASED = "erased"
@@ -103,7 +105,10 @@ def purge_personal_data(engine: Engine, now: datetime, keep: timedelta) -> Erase
                    suppression.c.created_by != ERASED)
             .values(created_by=ERASED, reason=ERASED)
         ).rowcount
-    return Erased(instances, items, messages, runs, suppressions)
+        decisions = connection.execute(
+            update(outbox_action).where(outbox_action.c.at < before, outbox_action.c.by != ERASED).values(by=ERASED)
+        ).rowcount
+    return Erased(instances, items, messages, runs, suppressions, decisions)
 
 
 def _erased(ident: ColumnElement[int]) -> ColumnElement[str]:
