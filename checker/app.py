@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from checker.channels import Channels
 from checker.delivery import Delivery
-from checker.planning.guard import source_guard
+from checker.planning.guard import SourceGuard
 from checker.planning.recipients import RoleAddresses, Routing
 from checker.planning.reminders import ChannelOptions, ReminderPlanner
 from checker.planning.window import AnyTime, Window, WorkingWindow
@@ -85,7 +85,7 @@ class App:
         def planner(as_of: date) -> ReminderPlanner:
             return ReminderPlanner(profile, routing, channels, as_of)
 
-        guard = source_guard(self.settings.guard.max_drop_percent) if guarded else None
+        guard = SourceGuard(self.settings.guard.max_drop_percent) if guarded else None
         return Tick(self.engine, profile, source, routing, planner, self.window,
                     digest_weekday=self.settings.delivery.digest_weekday, guard=guard,
                     keep_sent_content=timedelta(days=self.settings.delivery.keep_sent_content_days),

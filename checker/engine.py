@@ -17,8 +17,9 @@ from functools import partial
 from typing import Any
 
 from checker.profiles import Profile
-from checker.sources.base import Source, duplicates
-from checker.sources.validation import CaseValidator, dispute
+from checker.sources.base import Source, SourceError, duplicates
+from checker.sources.disputes import dispute
+from checker.sources.validation import CaseValidator
 from rules.calendar import is_under
 from rules.obligation import Obligation
 from rules.records import CaseRecord, DataError, DisputeRecord, Finding, NotApplicable
@@ -136,9 +137,13 @@ class Evaluation:
     """One evaluation of a source against a profile on an as-of date. Sends nothing, writes nothing.
 
     Iterate ``results()`` once; afterwards ``data_errors`` holds every rejected record or field,
-    ``cases_read`` / ``cases_rejected`` the counts and ``rejected_case_refs`` the refs rejected.
-    ``before_cases``, when set, is called with the number of case rows before any is evaluated, and
-    may raise to stop the evaluation (the tick's source safety guard).
+    ``cases_read`` / ``cases_rejected`` the counts, ``cases_evaluated`` the cases that were evaluated
+    (what the tick's source safety guard judges: a rejected row, or one without a ``case_ref``, is not
+    a case present) and ``rejected_case_refs`` the refs rejected.
+
+    Repeated case refs are found in a first pass over the refs alone (every row of one is rejected);
+    the evaluation pass checks that it sees no repeat that pass did not, so a source rewritten between
+    the two passes stops the evaluation (``SourceError``) instead of being half-read.
     """
 
     source: Source
@@ -149,7 +154,10 @@ class Evaluation:
     cases_read: int = 0
     cases_rejected: int = 0
     rejected_case_refs: set[str] = field(default_factory=set)
-    before_cases: Callable[[int], None] | None = None
+
+    @property
+    def cases_evaluated(self) -> int:
+        return self.cases_read - self.cases_rejected
 
     @property
     def data_errors(self) -> list[DataError]:
@@ -162,7 +170,7 @@ class Evaluation:
         repeated = duplicates(row.get("dispute_ref") for row in source.dispute_rows())
         by_case: dict[str, list[DisputeRecord]] = defaultdict(list)
         for row in source.dispute_rows():
-            record = dispute(row, repeated, self.dispute_errors)
+            record = dispute(row, repeated, self.dispute_errors, self.as_of)
             if record is not None:
                 by_case[record.case_ref].append(record)
         return by_case
@@ -172,13 +180,11 @@ class Evaluation:
         columns = source.case_columns()
         disputes = self._disputes_by_case()
         bad_disputes = {e.case_ref for e in self.dispute_errors if e.case_ref}
-        counted: list[int] = []
-        repeated = duplicates(source.case_refs(), counted)
-        if self.before_cases is not None:
-            self.before_cases(counted[0])
+        repeated = duplicates(source.case_refs())
         validator = CaseValidator(as_of, repeated, columns)
         errors = self.case_errors
         rejected = self.rejected_case_refs
+        seen: set[str] = set()
         no_disputes: list[DisputeRecord] = []
         for row in source.case_rows():
             self.cases_read += 1
@@ -190,6 +196,11 @@ class Evaluation:
                 if ref is not None and str(ref).strip():
                     rejected.add(str(ref).strip())
                 continue
+            if case.case_ref in seen:
+                raise SourceError(f"{source.description}: the cases changed while they were read (a case_ref "
+                                  "came twice that the first pass saw once); nothing was changed. The next "
+                                  "tick reads them again")
+            seen.add(case.case_ref)
             own = disputes.pop(case.case_ref, no_disputes)
             found = findings_for(case, own, profile, as_of, errors)
             yield CaseResult(case, found, len(errors) > before or case.case_ref in bad_disputes)

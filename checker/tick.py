@@ -24,7 +24,7 @@ from checker.delivery import Delivery, DeliveryCounts
 from checker.engine import CaseResult, Evaluation
 from checker.planning.data_quality import plan_data_error_alert
 from checker.planning.digest import plan_digests
-from checker.planning.guard import TickAbortedError
+from checker.planning.guard import SourceGuard, TickAbortedError, columns_text
 from checker.planning.recipients import Routing
 from checker.planning.reminders import ReminderPlanner
 from checker.planning.window import Window
@@ -64,6 +64,8 @@ class TickReport:
     digests: int = 0
     closed: int = 0
     by_obligation: Counter[tuple[str, str]] = field(default_factory=Counter)  # (obligation, status) -> findings
+    unknown_columns: tuple[str, ...] = ()  # the source's columns that are not read, described for the operator
+    columns: str | None = None  # the canonical columns read (JSON), kept on the run row for the guard
     delivery: DeliveryCounts = field(default_factory=DeliveryCounts)
 
 
@@ -78,7 +80,7 @@ class Tick:
     planner_factory: Callable[[date], ReminderPlanner]
     window: Window
     digest_weekday: int = 0
-    guard: Callable[[Connection, int], None] | None = None
+    guard: SourceGuard | None = None
     keep_sent_content: timedelta | None = None  # purge sent messages' content after this (retention.py)
     keep_personal_data: timedelta | None = None  # erase the audit tables' personal fields after this (likewise)
 
@@ -95,7 +97,8 @@ class Tick:
         try:
             with self.engine.begin() as connection:
                 self._plan(connection, report, as_of, now, digests)
-                finish_run(connection, run_id, outcome="ok", now=now, cases_read=report.cases_read,
+                finish_run(connection, run_id, outcome="ok", now=now, columns=report.columns,
+                           cases_read=report.cases_read,
                            cases_rejected=report.cases_rejected, findings=report.findings, overdue=report.overdue,
                            data_errors=report.data_errors, planned=report.planned)
         except TickAbortedError as exc:
@@ -133,13 +136,20 @@ class Tick:
 
     def _plan(self, connection: Connection, report: TickReport, as_of: date, now: datetime,
               digests: bool | None) -> None:
-        evaluation = Evaluation(self.source, self.profile, as_of)
+        columns = {"cases": self.source.case_columns(), "disputes": self.source.dispute_columns()}
         if self.guard is not None:
-            evaluation.before_cases = lambda rows: self.guard(connection, rows) if self.guard else None
+            self.guard.columns(connection, columns)
+        report.columns = columns_text(columns)
+        report.unknown_columns = tuple(u.describe() for u in self.source.unknown_columns())
+        for line in report.unknown_columns:
+            log.warning("source: %s", line)
+        evaluation = Evaluation(self.source, self.profile, as_of)
         sync = InstanceSync(connection, report.run_id, now)
         planner = self.planner_factory(as_of)
         for batch in batched(evaluation.results(), BATCH):
             self._plan_batch(connection, sync, planner, batch, report, as_of, now)
+        if self.guard is not None:  # judged on what was evaluated, before anything is committed
+            self.guard.cases(connection, evaluation.cases_evaluated, evaluation.cases_read)
         report.cases_read = evaluation.cases_read
         report.cases_rejected = evaluation.cases_rejected
         report.data_errors = len(evaluation.data_errors)

@@ -400,10 +400,12 @@ def test_a_repeated_dispute_ref_rejects_every_such_row(tmp_path: Path, lancashir
     outcome.good_is_evaluated()
 
 
-def test_a_dispute_started_after_the_as_of_date_is_accepted(tmp_path: Path, lancashire: Profile) -> None:
+def test_a_dispute_started_after_the_as_of_date_is_rejected(tmp_path: Path, lancashire: Profile) -> None:
+    """v1.2: a stage cannot have begun on a day that has not come (it was accepted, as pending, before)."""
     outcome = evaluate(tmp_path, lancashire, [], [dispute(started="2026-12-01")])
-    assert not [e for e in outcome.errors if e.dispute_ref == "D1"]
-    assert outcome.of("G1")[("dispute-escalation", "D1")].status.value == "pending"
+    assert "after the as-of date" in outcome.error("G1", "D1", "stage_started_on")
+    assert ("dispute-escalation", "D1") not in outcome.of("G1")
+    outcome.good_is_evaluated()
 
 
 # --- Dates no deadline can be counted from ------------------------------------------------------------------
@@ -412,7 +414,7 @@ def test_a_dispute_started_after_the_as_of_date_is_accepted(tmp_path: Path, lanc
                                     "pathway_plan_reviewed_on"])
 def test_a_date_too_late_to_count_from_does_not_stop_the_run(tmp_path: Path, lancashire: Profile,
                                                              column: str) -> None:
-    """A date in year 9999 reads, but 12 months after it is beyond the calendar: a data error, not a crash."""
+    """A date in year 9999 is after the as-of date (v1.2): a data error, read as empty, not a crash."""
     row = {"case_ref": "C1", "date_of_birth": "2009-05-10", "looked_after_since": "2015-03-01",
            "housing_register_joined_on": "2025-09-01", column: "9999-12-31"}
     outcome = evaluate(tmp_path, lancashire, [row, {"case_ref": "C2", "date_of_birth": "2009-05-10",

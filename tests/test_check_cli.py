@@ -405,19 +405,21 @@ def test_explain_an_unknown_case_is_a_clear_error_on_stderr(tmp_path: Path) -> N
     assert result.stdout == ""
 
 
-def test_explain_a_date_no_due_date_can_be_counted_from(tmp_path: Path) -> None:
+def test_explain_a_done_date_after_the_as_of_date_reads_as_empty(tmp_path: Path) -> None:
     cases = write_rows(tmp_path / "late.csv", [{"case_ref": "L1", "date_of_birth": "2009-05-10",
                                                "looked_after_since": "2015-03-01",
                                                "housing_register_joined_on": "2025-09-01",
                                                "housing_register_renewed_on": "9999-12-31"}])
     result = CliRunner().invoke(main, ["explain", "L1", "--as-of", AS_OF, "--cases", str(cases)])
     assert result.exit_code == 0, result.output
+    # v1.2: a renewal dated after the as-of date is read as empty (a data error), so the renewal counts from
+    # joining: 1 Sep 2025 + 12 months = 1 Sep 2026, overdue on 23 Nov 2026.
+    assert "housing_register_renewed_on 9999-12-31 is after the as-of date" in result.output
     renewal = block(result.output, "housing-register-renewal")
-    assert "cannot be checked" in renewal
-    assert "9999-12-31" in renewal
+    assert "2026-09-01" in renewal and "OVERDUE" in renewal
     assert "met" in block(result.output, "housing-register-initial")  # the rest is explained as usual
     code, out, err = run("check", "--as-of", AS_OF, "--cases", str(cases), "--format", "json")
     assert code == 0, err
     document = json.loads(out)
     assert {(e["case_ref"], e["field"]) for e in document["data_errors"]} == {("L1", "housing_register_renewed_on")}
-    assert "housing-register-renewal" not in {f["obligation"] for f in document["findings"]}
+    assert "housing-register-renewal" in {f["obligation"] for f in document["findings"]}

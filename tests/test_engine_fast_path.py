@@ -18,7 +18,8 @@ from checker.demo.caseload import generate
 from checker.engine import assess_case, findings_for
 from checker.paths import bundled_config_dir
 from checker.profiles import Profile, load_profile
-from checker.sources.validation import CaseValidator, dispute
+from checker.sources.disputes import dispute
+from checker.sources.validation import CaseValidator
 from rules.obligation import NOT_EXPLAINED
 from rules.records import CASE_COLUMNS, CaseRecord, DataError, DisputeRecord, Finding, NotApplicable
 
@@ -40,7 +41,7 @@ def caseload() -> list[tuple[CaseRecord, list[DisputeRecord]]]:
     errors: list[DataError] = []
     by_case: dict[str, list[DisputeRecord]] = {}
     for row in dispute_rows:
-        if (record := dispute(row, frozenset(), errors)) is not None:
+        if (record := dispute(row, frozenset(), errors, AS_OF)) is not None:
             by_case.setdefault(record.case_ref, []).append(record)
     validator = CaseValidator(AS_OF, frozenset(), frozenset(CASE_COLUMNS))
     cases = [case for row in case_rows if (case := validator.case(row, errors)) is not None]

@@ -6,26 +6,51 @@ A source streams raw rows keyed by the canonical column names (obligations.md §
 - ``case_columns()`` / ``dispute_columns()``: the canonical columns the source provides. A source that
   lacks a required column raises ``SourceError`` here, before any row is read; a missing optional
   column reads as empty in every row.
+- ``unknown_columns()``: the columns of either table that are not canonical (read as nothing; the
+  commands report them, with the likely intended name), in header order, cases first.
 - ``case_rows()`` / ``dispute_rows()``: iterators of rows, read lazily (never the whole caseload at
   once), each call starting from the beginning. ``dispute_rows()`` is empty when no disputes are
-  configured.
-- ``case_refs()``: the ``case_ref`` of every row, in one cheap pass, so duplicates can be rejected
-  before evaluation starts (every row of a repeated case_ref is rejected, obligations.md §2).
+  configured. A row the source cannot hand over whole (more or fewer cells than the header, a cell
+  too long or holding a control character) comes as a ``RejectedRow``: validation rejects its record
+  with the reason, and the run goes on.
+- ``case_refs()``: the ``case_ref`` of every row, in one cheap pass, so repeated refs can be rejected
+  (every row of a repeated case_ref is rejected, obligations.md §2). It is used for that rule only:
+  what the source guard counts comes from the evaluation itself (``checker.engine``).
 - Any failure to read (missing file, database down, broken query) raises ``SourceError`` with a
-  message for the operator.
+  message for the operator, which quotes no cell of the records.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
-
-from rules.records import Column
 
 
 class SourceError(Exception):
     """The source cannot be read; the run stops with this message on stderr."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownColumn:
+    """A header name that is not a canonical column: read as nothing, reported to the operator."""
+
+    table: str  # "cases" or "disputes"
+    name: str
+    suggestion: str | None  # the canonical column it most likely meant, when one is close
+
+    def describe(self) -> str:
+        hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
+        return f"the {self.table} have a column {self.name!r} that checker does not know{hint}; it is not read"
+
+
+class RejectedRow(dict[str, Any]):
+    """A row handed over without its cells: only its refs (when they are clean), and why it is rejected."""
+
+    def __init__(self, refs: Mapping[str, str | None], field: str, reason: str) -> None:
+        super().__init__(refs)
+        self.field = field
+        self.reason = reason
 
 
 class Source(Protocol):
@@ -35,6 +60,8 @@ class Source(Protocol):
 
     def dispute_columns(self) -> frozenset[str]: ...
 
+    def unknown_columns(self) -> tuple[UnknownColumn, ...]: ...
+
     def case_rows(self) -> Iterator[Mapping[str, Any]]: ...
 
     def dispute_rows(self) -> Iterator[Mapping[str, Any]]: ...
@@ -42,32 +69,11 @@ class Source(Protocol):
     def case_refs(self) -> Iterator[object]: ...
 
 
-def canonical_columns(
-    names: Iterable[str], table: Mapping[str, Column], what: str, where: str
-) -> tuple[list[str | None], frozenset[str]]:
-    """Map a header to canonical names (``None`` for extra columns) and check the required ones."""
-    normalised = [name.strip().lower().lstrip("\ufeff") for name in names]
-    repeated = [name for name, count in Counter(normalised).items() if count > 1 and name in table]
-    if repeated:
-        raise SourceError(f"{where}: column {repeated[0]!r} appears more than once in the {what} header")
-    present = frozenset(n for n in normalised if n in table)
-    missing = [name for name, column in table.items() if column.required and name not in present]
-    if missing:
-        raise SourceError(
-            f"{where}: the {what} have no {', '.join(missing)} column"
-            f"{'s' if len(missing) > 1 else ''}; the header has: {', '.join(normalised) or '(nothing)'}. "
-            f"Required {what} columns: {', '.join(n for n, c in table.items() if c.required)}"
-        )
-    return [n if n in table else None for n in normalised], present
-
-
-def duplicates(refs: Iterable[object], counted: list[int] | None = None) -> frozenset[str]:
-    """The stripped non-empty refs that occur more than once; ``counted`` gets the number of rows."""
+def duplicates(refs: Iterable[object]) -> frozenset[str]:
+    """The stripped non-empty refs that occur more than once."""
     seen: set[str] = set()
     repeated: set[str] = set()
-    rows = 0
     for raw in refs:
-        rows += 1
         if raw is None:
             continue
         ref = str(raw).strip()
@@ -77,7 +83,4 @@ def duplicates(refs: Iterable[object], counted: list[int] | None = None) -> froz
             repeated.add(ref)
         else:
             seen.add(ref)
-    if counted is not None:
-        counted.append(rows)
     return frozenset(repeated)
-

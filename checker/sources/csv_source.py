@@ -1,18 +1,30 @@
 """Case records from a pair of CSV files (obligations.md §2): cases, and optionally disputes.
 
-UTF-8 (a byte-order mark from Excel is accepted), a header row naming the columns in any order,
-extra columns ignored. Rows are read one at a time.
+UTF-8 (a byte-order mark from Excel is accepted), a header row naming the columns in any order
+(``checker.sources.header``: unknown columns are reported, a file without a header is refused). Rows
+are read one at a time. A row is whole or rejected: one with more or fewer cells than the header, or
+a cell that breaks ``checker.sources.cells``' rules, is handed over as a ``RejectedRow`` (its record
+is rejected with a data error naming the line) and the next row is read. Blank lines, and lines of
+nothing but commas, hold no record and are skipped.
 """
 
 from __future__ import annotations
 
 import csv
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from checker.sources.base import SourceError, canonical_columns
+from checker.sources.base import RejectedRow, SourceError, UnknownColumn
+from checker.sources.cells import REF_COLUMNS, cell_problem, rejected_row, suspect
+from checker.sources.header import Header, read_header
 from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS, Column
+
+# The csv module's own limit (128 KiB a field) would stop the whole file at one long cell; a cell over
+# ``cells.CELL_MAX_LENGTH`` rejects its row instead. A file is read a row at a time, so this bounds
+# nothing that matters.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 def _unreadable(path: Path, line: int, exc: csv.Error | UnicodeDecodeError) -> SourceError:
@@ -21,6 +33,19 @@ def _unreadable(path: Path, line: int, exc: csv.Error | UnicodeDecodeError) -> S
         where = f", somewhere after line {line}" if line else ""
         return SourceError(f"{path}: the file is not UTF-8 text ({exc.reason}{where}); save it as CSV UTF-8")
     return SourceError(f"{path}, line {line}: {exc}")
+
+
+def _misshapen(cells: list[str], keep: list[tuple[int, str]], width: int, line: int) -> RejectedRow | None:
+    """The rejected row for a row of the wrong width or with a bad cell; ``None`` when it is fine after all."""
+    have = len(cells)
+    refs = {name: cells[i] for i, name in keep if name in REF_COLUMNS and i < have}
+    if have != width:
+        return rejected_row(refs, "row", f"line {line} has {have} cells but the header has {width} (a truncated "
+                                         "or spilled row); the row is not read")
+    problem = cell_problem((name, cells[i]) for i, name in keep)
+    if problem is None:
+        return None  # the suspect cell is in a column that is not read
+    return rejected_row(refs, problem[0], f"line {line}: {problem[1]}")
 
 
 class CsvSource:
@@ -35,7 +60,7 @@ class CsvSource:
         except OSError as exc:
             raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
 
-    def _header(self, path: Path, table: Mapping[str, Column], what: str) -> list[str | None]:
+    def _header(self, path: Path, table: Mapping[str, Column], what: str) -> Header:
         with self._open(path) as handle:
             reader = csv.reader(handle)
             try:  # the first read decodes a whole buffer, so a non-UTF-8 byte in a small file fails here
@@ -44,15 +69,15 @@ class CsvSource:
                 raise _unreadable(path, reader.line_num, exc) from None
         if header is None:
             raise SourceError(f"{path}: the file is empty; a header row with the {what} columns is needed")
-        return canonical_columns(header, table, what, str(path))[0]
+        return read_header(header, table, what, str(path))
 
     def _rows(self, path: Path, table: Mapping[str, Column], what: str) -> Iterator[dict[str, Any]]:
-        names = self._header(path, table, what)
+        names = self._header(path, table, what).names
+        width = len(names)
         keep = [(i, name) for i, name in enumerate(names) if name is not None]
         kept = [name for _, name in keep]
-        # The usual header is canonical columns only: then a row is just the header zipped with the cells
-        # (a short row gives the columns it has, extra trailing cells are dropped, as below).
-        canonical_only = len(kept) == len(names)
+        # The usual header is canonical columns only: then a row is just the header zipped with the cells.
+        canonical_only = len(kept) == width
         with self._open(path) as handle:
             reader = csv.reader(handle)
             next(reader, None)
@@ -60,21 +85,31 @@ class CsvSource:
                 for cells in reader:
                     if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):
                         continue  # a blank line, or a row of nothing but commas left by a spreadsheet
+                    if len(cells) != width or suspect(cells):
+                        bad = _misshapen(cells, keep, width, reader.line_num)
+                        if bad is not None:
+                            yield bad
+                            continue
                     if canonical_only:
-                        yield dict(zip(kept, cells, strict=False))
+                        yield dict(zip(kept, cells, strict=True))
                     else:
-                        width = len(cells)
-                        yield {name: cells[i] for i, name in keep if i < width}
+                        yield {name: cells[i] for i, name in keep}
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise _unreadable(path, reader.line_num, exc) from None
 
     def case_columns(self) -> frozenset[str]:
-        return frozenset(n for n in self._header(self.cases, CASE_COLUMNS, "cases") if n)
+        return self._header(self.cases, CASE_COLUMNS, "cases").present
 
     def dispute_columns(self) -> frozenset[str]:
         if self.disputes is None:
             return frozenset()
-        return frozenset(n for n in self._header(self.disputes, DISPUTE_COLUMNS, "disputes") if n)
+        return self._header(self.disputes, DISPUTE_COLUMNS, "disputes").present
+
+    def unknown_columns(self) -> tuple[UnknownColumn, ...]:
+        unknown = self._header(self.cases, CASE_COLUMNS, "cases").unknown
+        if self.disputes is not None:
+            unknown += self._header(self.disputes, DISPUTE_COLUMNS, "disputes").unknown
+        return unknown
 
     def case_rows(self) -> Iterator[dict[str, Any]]:
         return self._rows(self.cases, CASE_COLUMNS, "cases")
@@ -85,7 +120,7 @@ class CsvSource:
         return self._rows(self.disputes, DISPUTE_COLUMNS, "disputes")
 
     def case_refs(self) -> Iterator[object]:
-        index = self._header(self.cases, CASE_COLUMNS, "cases").index("case_ref")
+        index = self._header(self.cases, CASE_COLUMNS, "cases").names.index("case_ref")
         with self._open(self.cases) as handle:
             reader = csv.reader(handle)
             next(reader, None)

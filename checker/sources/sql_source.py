@@ -4,6 +4,8 @@ The operator writes two queries (files under ``config/sql/`` or their own folder
 canonical column names of obligations.md §2, e.g. ``SELECT person_id AS case_ref, dob AS
 date_of_birth, ...``. Rows are streamed with a server-side cursor where the driver has one, so the
 caseload is never held in memory. The queries are run read-only as written; nothing is interpolated.
+A row with a text cell that breaks ``checker.sources.cells``' rules (too long, a control character) is
+handed over as a ``RejectedRow``, as the CSV source does, so one bad record never stops the run.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from checker.sources.base import SourceError, canonical_columns
+from checker.sources.base import SourceError, UnknownColumn
+from checker.sources.cells import cell_problem, rejected_row
+from checker.sources.header import Header, read_header
 from checker.urls import shown_url
 from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS, Column
 
@@ -69,30 +73,38 @@ class SqlSource:
     def _part_way(self, what: str, exc: SQLAlchemyError) -> SourceError:
         return SourceError(f"reading the {what} from {self.description} failed part-way: {_reason(exc)}")
 
-    def _columns(self, query: str, table: Mapping[str, Column], what: str) -> list[str | None]:
+    def _columns(self, query: str, table: Mapping[str, Column], what: str) -> Header:
         # The newline ends a trailing "-- comment" in the query; no AS before the alias, which Oracle refuses.
         probe = f"SELECT * FROM ({query}\n) q WHERE 1 = 0"  # noqa: S608 - wraps the operator's own query file
         for keys, _ in self._stream(probe, what):
-            return canonical_columns(keys, table, what, f"the {what} query")[0]
+            return read_header(keys, table, what, f"the {what} query")
         raise SourceError(f"the {what} query returned no description")  # pragma: no cover
 
     def _rows(self, query: str, table: Mapping[str, Column], what: str) -> Iterator[dict[str, Any]]:
         for keys, result in self._stream(query, what):
-            names = canonical_columns(keys, table, what, f"the {what} query")[0]
+            names = read_header(keys, table, what, f"the {what} query").names
             keep = [(i, name) for i, name in enumerate(names) if name is not None]
             try:
                 for row in result:
-                    yield {name: row[i] for i, name in keep}
+                    record = {name: row[i] for i, name in keep}
+                    problem = cell_problem(record.items())
+                    yield record if problem is None else rejected_row(record, *problem)
             except SQLAlchemyError as exc:
                 raise self._part_way(what, exc) from None
 
     def case_columns(self) -> frozenset[str]:
-        return frozenset(n for n in self._columns(self.cases_query, CASE_COLUMNS, "cases") if n)
+        return self._columns(self.cases_query, CASE_COLUMNS, "cases").present
 
     def dispute_columns(self) -> frozenset[str]:
         if self.disputes_query is None:
             return frozenset()
-        return frozenset(n for n in self._columns(self.disputes_query, DISPUTE_COLUMNS, "disputes") if n)
+        return self._columns(self.disputes_query, DISPUTE_COLUMNS, "disputes").present
+
+    def unknown_columns(self) -> tuple[UnknownColumn, ...]:
+        unknown = self._columns(self.cases_query, CASE_COLUMNS, "cases").unknown
+        if self.disputes_query is not None:
+            unknown += self._columns(self.disputes_query, DISPUTE_COLUMNS, "disputes").unknown
+        return unknown
 
     def case_rows(self) -> Iterator[dict[str, Any]]:
         return self._rows(self.cases_query, CASE_COLUMNS, "cases")

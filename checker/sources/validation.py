@@ -1,15 +1,20 @@
-"""Turning raw rows into validated records, with a data error for everything refused.
+"""Turning raw case rows into validated records, with a data error for everything refused.
 
-The rules are obligations.md §2 "Bad input" and obligations-extended.md §2.1:
-- a case is rejected (no record) when ``case_ref`` is empty or repeated, ``date_of_birth`` is missing,
-  unparseable or after the as-of date, any date column is unparseable, ``looked_after_since`` is before
-  the date of birth, or ``ceased_looked_after_on`` is before ``looked_after_since``;
-- the case is still evaluated, with a data error, for a bad email (the address is dropped), a bad
-  boolean (read as false) and ``in_custody`` without a ``release_date`` (the obligations that read
-  ``release_date`` then skip it);
-- a dispute is rejected for an empty or repeated ``dispute_ref``, a stage outside 1-4, a missing or
-  unparseable date, or ``resolved_on`` before ``stage_started_on``. Whether its case is valid is known
-  only once the cases have been read, so the engine checks that.
+The rules are obligations.md §2 "Bad input" (v1.2) and obligations-extended.md §2.1:
+- a case is rejected (no record) when its row was handed over as a ``RejectedRow`` (more or fewer
+  cells than the header, a cell too long or holding a control character); ``case_ref`` is empty,
+  repeated or longer than ``KEY_MAX_LENGTH``; ``team`` is longer than that; ``date_of_birth`` is
+  missing, unparseable, after the as-of date or more than 30 years before it (a placeholder such as
+  1900-01-01); any date column is unparseable; ``looked_after_since`` or ``ceased_looked_after_on`` is
+  after the as-of date; ``looked_after_since`` is before the date of birth; or
+  ``ceased_looked_after_on`` is before ``looked_after_since``;
+- the case is still evaluated, with a data error, for a date of something done or begun (every date
+  column but the planned events ``release_date`` and ``planned_move_on``) after the as-of date (read
+  as empty: the duty shows pending or overdue, never met on a day that has not come), a bad email (the
+  address is dropped), a bad boolean (read as false) and ``in_custody`` without a ``release_date``
+  (the obligations that read ``release_date`` then skip it).
+
+Disputes are validated by ``checker.sources.disputes``.
 """
 
 from __future__ import annotations
@@ -19,23 +24,17 @@ from dataclasses import MISSING, fields
 from datetime import date
 from typing import Any
 
-from checker.sources.values import (
-    ValueFormatError,
-    date_from_text,
-    parse_bool,
-    parse_date,
-    parse_email,
-    parse_stage,
-    text,
-)
+from checker.sources.base import RejectedRow
+from checker.sources.values import ValueFormatError, date_from_text, parse_bool, parse_date, parse_email, text
+from rules.calendar import add_months
 from rules.records import (
     CASE_BOOL_COLUMNS,
     CASE_COLUMNS,
     CASE_DATE_COLUMNS,
+    KEY_MAX_LENGTH,
     LEAVING_CARE_CATEGORIES,
     CaseRecord,
     DataError,
-    DisputeRecord,
 )
 
 _TEXT_COLUMNS = tuple(n for n, c in CASE_COLUMNS.items() if c.type == "text" and n != "case_ref")
@@ -50,6 +49,24 @@ _EMPTY: list[Any] = [None if f.default is MISSING else f.default for f in _FIELD
 _REF, _DOB = _AT["case_ref"], _AT["date_of_birth"]
 _SINCE, _CEASED = _AT["looked_after_since"], _AT["ceased_looked_after_on"]
 _CATEGORY, _IN_CUSTODY, _RELEASE = _AT["leaving_care_category"], _AT["in_custody"], _AT["release_date"]
+_TEAM = _AT["team"]
+#: Dates of events planned ahead: the only date columns that may be after the as-of date.
+PLANNED_DATE_COLUMNS = frozenset({"release_date", "planned_move_on"})
+#: Dates whose being after the as-of date rejects the whole case (the period in care it is judged by).
+CARE_PERIOD_COLUMNS = frozenset({"looked_after_since", "ceased_looked_after_on"})
+#: A date of birth more than this many years before the as-of date is a placeholder, not a birth.
+OLDEST_YEARS = 30
+
+
+def too_long(column: str, value: str) -> str:
+    """The data error for a key longer than the state database keeps."""
+    return (f"{column} is {len(value)} characters long, more than the {KEY_MAX_LENGTH} allowed; the record "
+            "is not read")
+
+
+def shortened(ref: str) -> str:
+    """A ref short enough to name a record by in an error (an over-long one is cut, and says so)."""
+    return ref if len(ref) <= KEY_MAX_LENGTH else f"{ref[:40]}… ({len(ref)} characters)"
 
 
 class CaseValidator:
@@ -57,34 +74,50 @@ class CaseValidator:
 
     def __init__(self, as_of: date, duplicate_refs: frozenset[str], columns: frozenset[str]) -> None:
         self.as_of = as_of
+        self.oldest_birth = add_months(as_of, -12 * OLDEST_YEARS)
         self.duplicate_refs = duplicate_refs
         # Columns the source lacks read as empty in every row: skip them instead of looking them up.
-        self._date_columns = tuple((c, _AT[c]) for c in CASE_DATE_COLUMNS if c in columns and c != "date_of_birth")
+        # Each date column with what a date after the as-of date means: fine, a rejection, or read as empty.
+        self._date_columns = tuple(
+            (c, _AT[c], "planned" if c in PLANNED_DATE_COLUMNS else "care" if c in CARE_PERIOD_COLUMNS else "done")
+            for c in CASE_DATE_COLUMNS if c in columns and c != "date_of_birth")
         self._bools = tuple((c, _AT[c]) for c in CASE_BOOL_COLUMNS if c in columns)
         self._texts = tuple((c, _AT[c]) for c in _TEXT_COLUMNS if c in columns)
         self._emails = tuple((c, _AT[c]) for c in _EMAIL_COLUMNS if c in columns)
 
     def case(self, row: Row, errors: list[DataError]) -> CaseRecord | None:
         """The record for ``row``, or ``None`` when the whole case is rejected; errors are appended."""
+        if type(row) is RejectedRow:
+            errors.append(DataError(row.get("case_ref"), None, row.field, row.reason))
+            return None
         ref = text(row.get("case_ref"))
         found: list[tuple[str, str]] = []
         if ref is None:
             found.append(("case_ref", "case_ref is empty, so the row cannot be matched to a young person"))
+        elif len(ref) > KEY_MAX_LENGTH:
+            found.append(("case_ref", too_long("case_ref", ref)))
+            ref = shortened(ref)
         elif ref in self.duplicate_refs:
             found.append(("case_ref", f"case_ref {ref} appears on more than one row; every such row is rejected"))
         values = _EMPTY.copy()  # CaseRecord's fields in order, every one at its default
-        dob = self._dates(row, values, found)
+        later: list[tuple[str, str]] = []  # errors that leave the case to be evaluated
+        dob = self._dates(row, values, found, later)
         if found or ref is None or dob is None:
-            errors.extend(DataError(ref, None, field, message) for field, message in found)
+            errors.extend(DataError(ref, None, field, message) for field, message in found + later)
             return None
-        self._others(row, values, found)
-        errors.extend(DataError(ref, None, field, message) for field, message in found)
+        self._others(row, values, later)
+        team = values[_TEAM]
+        if team is not None and len(team) > KEY_MAX_LENGTH:
+            errors.extend(DataError(ref, None, field, message)
+                          for field, message in [("team", too_long("team", team)), *later])
+            return None
+        errors.extend(DataError(ref, None, field, message) for field, message in later)
         values[_REF] = ref
         values[_DOB] = dob
         return CaseRecord(*values)
 
-    def _dates(self, row: Row, values: list[Any], found: list[tuple[str, str]]) -> date | None:
-        """Every date column, and the checks whose failure rejects the whole case."""
+    def _birth(self, row: Row, found: list[tuple[str, str]]) -> date | None:
+        """The date of birth, or ``None`` with the reason in ``found`` (every reason rejects the case)."""
         try:
             dob = parse_date(row.get("date_of_birth"))
         except ValueFormatError as exc:
@@ -95,8 +128,18 @@ class CaseValidator:
                 found.append(("date_of_birth", "date_of_birth is empty; it is required"))
             elif dob > self.as_of:
                 found.append(("date_of_birth", f"date of birth {dob} is after the as-of date"))
+            elif dob < self.oldest_birth:
+                found.append(("date_of_birth", f"date_of_birth is more than {OLDEST_YEARS} years before the as-of "
+                                               "date: a placeholder (such as 1900-01-01), not a date of birth"))
+        return dob
+
+    def _dates(self, row: Row, values: list[Any], found: list[tuple[str, str]],
+               later: list[tuple[str, str]]) -> date | None:
+        """Every date column: the checks whose failure rejects the whole case go to ``found``."""
+        dob = self._birth(row, found)
         get = row.get
-        for column, at in self._date_columns:  # the inner loop of validation: most cells are empty
+        as_of = self.as_of
+        for column, at, meaning in self._date_columns:  # the inner loop of validation: most cells are empty
             raw = get(column)
             if raw is None or raw == "":
                 continue
@@ -104,9 +147,18 @@ class CaseValidator:
                 value = date_from_text(raw) if type(raw) is str else parse_date(raw)
             except ValueFormatError as exc:
                 found.append((column, f"{column} {exc}"))
-            else:
-                if value is not None:
-                    values[at] = value
+                continue
+            if value is None:
+                continue
+            if value > as_of and meaning != "planned":
+                if meaning == "care":
+                    found.append((column, f"{column} {value} is after the as-of date {as_of}; a period in care "
+                                          "cannot start or end on a day that has not come"))
+                    continue
+                later.append((column, f"{column} {value} is after the as-of date {as_of}; read as empty, as "
+                                      "nothing can be done on a day that has not come"))
+                continue
+            values[at] = value
         since = values[_SINCE]
         if since is not None and dob is not None and since < dob:
             found.append(("looked_after_since", f"looked_after_since {since} is before the date of birth {dob}"))
@@ -157,43 +209,3 @@ class CaseValidator:
             found.append(("leaving_care_category",
                           f"leaving_care_category '{category}' is not one of "
                           f"{', '.join(sorted(LEAVING_CARE_CATEGORIES))}; read as unknown"))
-
-
-def dispute(row: Row, duplicate_refs: frozenset[str], errors: list[DataError]) -> DisputeRecord | None:
-    """The record for a disputes row, or ``None`` when rejected; errors are appended."""
-    ref = text(row.get("dispute_ref"))
-    case_ref = text(row.get("case_ref"))
-    first_error = len(errors)
-
-    def error(field: str, message: str) -> None:
-        errors.append(DataError(case_ref, ref, field, message))
-
-    if ref is None:
-        error("dispute_ref", "dispute_ref is empty, so the dispute cannot be tracked")
-    elif ref in duplicate_refs:
-        error("dispute_ref", f"dispute_ref {ref} appears on more than one row; every such row is rejected")
-    if case_ref is None:
-        error("case_ref", "case_ref is empty, so the dispute cannot be matched to a young person")
-    stage = None
-    try:
-        stage = parse_stage(row.get("stage"))
-        if stage is None:
-            error("stage", "stage is empty; it is required (1 to 4)")
-    except ValueFormatError as exc:
-        error("stage", f"stage {exc}")
-    dates: dict[str, date | None] = {}
-    for column in ("stage_started_on", "resolved_on"):
-        try:
-            dates[column] = parse_date(row.get(column))
-        except ValueFormatError as exc:
-            dates[column] = None
-            error(column, f"{column} {exc}")
-    started, resolved = dates["stage_started_on"], dates["resolved_on"]
-    if started is None and "stage_started_on" not in {e.field for e in errors[first_error:]}:
-        error("stage_started_on", "stage_started_on is empty; it is required")
-    if started is not None and resolved is not None and resolved < started:
-        error("resolved_on", f"resolved_on {resolved} is before stage_started_on {started}")
-    if len(errors) > first_error or ref is None or case_ref is None or stage is None or started is None:
-        return None
-    return DisputeRecord(dispute_ref=ref, case_ref=case_ref, stage=stage, stage_started_on=started,
-                         resolved_on=resolved)

@@ -94,8 +94,11 @@ def start_run(engine: Engine, *, kind: str, as_of: date, profile: str, source: s
 
 
 def finish_run(engine: Engine | Connection, run_id: int, *, outcome: str, now: datetime, error: str | None = None,
-               **counts: int) -> None:
+               columns: str | None = None, **counts: int) -> None:
+    """Record how a run ended; ``columns``: a good tick's source columns, for the source guard."""
     values: dict[str, Any] = {"outcome": outcome, "finished_at": now, "error": error, **counts}
+    if columns is not None:
+        values["columns"] = columns
     statement = update(run).where(run.c.id == run_id).values(**values)
     if isinstance(engine, Connection):
         engine.execute(statement)

@@ -105,6 +105,7 @@ run = Table(
     Column("failed", Integer, nullable=False, default=0),
     Column("parked", Integer, nullable=False, default=0),
     Column("error", Text),
+    Column("columns", Text),  # a good tick's canonical source columns, JSON (planning/guard.py)
 )
 
 obligation_instance = Table(
