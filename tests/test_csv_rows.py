@@ -10,9 +10,8 @@ commas or spaces skipped, a row whose first cell is empty but not the rest kept,
 from __future__ import annotations
 
 import csv
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 import pytest
 

@@ -144,7 +144,7 @@ def test_a_source_that_shrank_stops_the_tick_and_only_the_operator_hears(smtp: S
     write_csv(cases, [*everyone[:2], custody_case("C9", SOON, "pa.9@example.org")])  # a half-written extract
     stopped = run_once(env, cases, "--no-digests")
     assert stopped.returncode == 1
-    assert "returned 3 cases, 40% fewer than the 5" in stopped.stderr
+    assert "3 cases were evaluated (3 rows read), 40% fewer than the 5" in stopped.stderr
     (alert,) = smtp.received[5:]  # nothing for pa.9: only the operator's alert
     assert alert.rcpt_tos == ("ops@example.org",)
     assert "stopped before it changed anything" in alert.message["Subject"]

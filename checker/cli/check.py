@@ -45,6 +45,8 @@ def check(as_of: date, profile: str | None, cases: Path | None, disputes: Path |
     loaded = load_profile(profile or settings.profile, settings.config_dir)
     opened = open_source(settings, cases, disputes, source)
     note_missing_columns(loaded, opened)
+    for unknown in opened.unknown_columns():  # on stderr: the JSON document on stdout stays as specified
+        literal.echo(f"checker: note: {unknown.describe()}", err=True)
     evaluation = Evaluation(opened, loaded, as_of)
     write_results(evaluation.results(), as_of, lambda: evaluation.data_errors, output, show_met=show_met)
 

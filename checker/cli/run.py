@@ -58,6 +58,7 @@ def summary(report: TickReport) -> str:
         f"Delivered {d.sent}; {d.failed} to retry later; {d.parked} parked; {d.held} held; "
         f"{d.cancelled} cancelled before sending.",
     ]
+    lines += [f"Note: {line}." for line in report.unknown_columns]
     if report.data_errors:
         lines.append("The operator is told of the data errors (again when they change, and weekly while they stand); "
                      "`checker check` lists them with case and field.")

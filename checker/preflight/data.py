@@ -64,6 +64,7 @@ def check_source(settings: Settings, name: str) -> Check:
     try:
         source.case_columns()
         disputes = source.dispute_columns()
+        unknown = source.unknown_columns()
         case_row = _first(source.case_rows())
         dispute_row = _first(source.dispute_rows()) if disputes else False
     except SourceError as exc:
@@ -73,6 +74,12 @@ def check_source(settings: Settings, name: str) -> Check:
             source.engine.dispose()
     read = ("the first case row read" if case_row else "no case rows") + (
         ("; the first dispute row read" if dispute_row else "; no dispute rows") if disputes else "")
+    misspelt = [u for u in unknown if u.suggestion is not None]
+    if misspelt:  # a column close to a known one is almost always a mistake that would read as empty
+        return failed(label, f"{source.description}: {'; '.join(u.describe() for u in misspelt)}",
+                      "Rename the column in the export or query (or drop it), so checker reads it")
+    if unknown:
+        read += f"; {len(unknown)} column(s) not read: " + ", ".join(f"{u.table}.{u.name}" for u in unknown)
     return passed(label, f"{source.description}: {read}")
 
 

@@ -14,10 +14,13 @@ import re
 from datetime import date, datetime
 from functools import lru_cache
 
+from rules.records import EMAIL_MAX_LENGTH
+
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 # A practical address check (local part @ dotted domain), not the whole of RFC 5322.
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_LOCAL_MAX, _LABEL_MAX = 64, 63  # RFC 5321: the local part, and each label of the domain
 _EMAIL = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
 
 
@@ -104,11 +107,16 @@ def parse_email(value: object) -> str | None:
 
 @lru_cache(maxsize=65536)  # a caseload has far fewer advisers and managers than rows
 def _email_from_text(value: str) -> str | None:
+    """The address, or ``ValueFormatError`` (whose message does not repeat it: an address is personal data)."""
     s = text(value)
     if s is None:
         return None
-    if len(s) > 254 or not _EMAIL.match(s):
-        raise ValueFormatError(f"'{s}' is not an email address")
+    if len(s) > EMAIL_MAX_LENGTH:
+        raise ValueFormatError(f"is {len(s)} characters long, more than the {EMAIL_MAX_LENGTH} an email address "
+                               "may have")
+    local, _, domain = s.rpartition("@")
+    if not _EMAIL.match(s) or len(local) > _LOCAL_MAX or any(len(label) > _LABEL_MAX for label in domain.split(".")):
+        raise ValueFormatError("is not an email address")
     return s
 
 
