@@ -130,7 +130,7 @@ class CaseValidator:
                 found.append(("date_of_birth", f"date of birth {dob} is after the as-of date"))
             elif dob < self.oldest_birth:
                 found.append(("date_of_birth", f"date_of_birth is more than {OLDEST_YEARS} years before the as-of "
-                                               "date: a placeholder (such as 1900-01-01), not a date of birth"))
+                                               "date: a placeholder, not a real date of birth"))
         return dob
 
     def _dates(self, row: Row, values: list[Any], found: list[tuple[str, str]],
