@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,8 @@ STATES = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.pos
 
 
 @pytest.fixture(params=STATES)
-def env(request: pytest.FixtureRequest, cli_env: pytest.MonkeyPatch, tmp_path: Path) -> StateEnv:
-    return state_env(request, cli_env, tmp_path)
+def env(request: pytest.FixtureRequest, cli_env: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[StateEnv]:
+    yield from state_env(request, cli_env, tmp_path)
 
 
 def five() -> list[dict[str, str]]:

@@ -6,6 +6,7 @@ record: A = 10 May 2025, so the register was due 10 Aug 2025 (overdue) and the r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -112,8 +113,8 @@ STATES = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.pos
 
 
 @pytest.fixture(params=STATES)
-def env(request: pytest.FixtureRequest, cli_env: pytest.MonkeyPatch, tmp_path: Path) -> StateEnv:
-    return state_env(request, cli_env, tmp_path)
+def env(request: pytest.FixtureRequest, cli_env: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[StateEnv]:
+    yield from state_env(request, cli_env, tmp_path)
 
 
 def test_a_future_completion_never_meets_a_duty_in_a_tick(env: StateEnv, tmp_path: Path) -> None:

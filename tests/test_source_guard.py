@@ -31,8 +31,8 @@ STATES = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.pos
 
 
 @pytest.fixture(params=STATES)
-def env(request: pytest.FixtureRequest, cli_env: pytest.MonkeyPatch, tmp_path: Path) -> StateEnv:
-    return state_env(request, cli_env, tmp_path)
+def env(request: pytest.FixtureRequest, cli_env: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[StateEnv]:
+    yield from state_env(request, cli_env, tmp_path)
 
 
 def ten() -> list[dict[str, str]]:

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, select
+from sqlalchemy import Engine, create_engine, select
 
 from checker.cli import main
 from checker.state.schema import obligation_instance, run
@@ -23,6 +24,7 @@ class StateEnv:
 
     url: str
     sink: Path
+    _engine: Engine | None = field(default=None, repr=False)
 
     def invoke(self, *args: str) -> Result:
         return CliRunner().invoke(main, list(args), catch_exceptions=True)
@@ -36,12 +38,14 @@ class StateEnv:
         return self.invoke("check", "--as-of", as_of, "--cases", str(cases), *more, "--format", "json", *extra)
 
     def rows(self, table: Any) -> list[Any]:
-        engine = create_engine(self.url)
-        try:
-            with engine.connect() as connection:
-                return list(connection.execute(select(table)))
-        finally:
-            engine.dispose()
+        if self._engine is None:
+            self._engine = create_engine(self.url)
+        with self._engine.connect() as connection:
+            return list(connection.execute(select(table)))
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
 
     def open_instances(self) -> list[Any]:
         return [r for r in self.rows(obligation_instance) if r.closed_at is None]
@@ -56,8 +60,9 @@ class StateEnv:
         return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted(self.sink.iterdir()))
 
 
-def state_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> StateEnv:
-    """A ``StateEnv`` on SQLite or PostgreSQL, as ``request.param`` says (for a parametrised fixture)."""
+def state_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[StateEnv]:
+    """A ``StateEnv`` on SQLite or PostgreSQL, as ``request.param`` says (for a parametrised fixture to yield
+    from); its connections are closed afterwards."""
     if request.param == "postgres":
         url: str = request.getfixturevalue("fresh_postgres_url")
     else:
@@ -66,4 +71,8 @@ def state_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("CHECKER_DELIVERY__SINK_DIR", str(tmp_path / "sink"))
     monkeypatch.setenv("CHECKER_DELIVERY__WINDOW", "any_time")
     monkeypatch.setenv("CHECKER_ROUTING__OPERATOR_EMAIL", "ops@example.org")
-    return StateEnv(url, tmp_path / "sink")
+    env = StateEnv(url, tmp_path / "sink")
+    try:
+        yield env
+    finally:
+        env.close()
