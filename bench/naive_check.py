@@ -42,6 +42,7 @@ EXTENDED_DATE_COLUMNS = [  # docs/input.md: validated only, no core obligation r
     "consent_to_share_on", "pathway_plan_shared_on", "bnb_since", "bnb_approved_on", "intentionality_decision_on",
     "intentionality_signoff_on",
 ]
+PLANNED_COLUMNS = {"release_date", "planned_move_on"}  # v1.2: the only dates that may be after the as-of date
 BOOL_COLUMNS = ["support_requested_after_21", "in_custody"]
 EXTENDED_BOOL_COLUMNS = ["placed_out_of_area", "release_accommodation_confirmed", "placement_settled"]
 EMAIL_COLUMNS = ["adviser_email", "manager_email"]
@@ -118,7 +119,7 @@ def error(case_ref: str | None, dispute_ref: str | None, field: str, message: st
     return {"case_ref": case_ref, "dispute_ref": dispute_ref, "field": field, "message": message}
 
 
-def read_disputes(path: str, errors: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def read_disputes(path: str, as_of: date, errors: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     refs = Counter((r.get("dispute_ref") or "").strip() for r in rows)
@@ -147,13 +148,40 @@ def read_disputes(path: str, errors: list[dict[str, Any]]) -> dict[str, list[dic
         except BadValueError as e:
             resolved = None
             problems.append(("resolved_on", str(e)))
+        if started and started > as_of:
+            problems.append(("stage_started_on", "stage_started_on is after the as-of date"))
         if started and resolved and resolved < started:
             problems.append(("resolved_on", "resolved_on is before stage_started_on"))
+        if not problems and resolved and resolved > as_of:  # v1.2: read as empty, the dispute stays open
+            errors.append(error(case_ref, ref, "resolved_on", "resolved_on is after the as-of date"))
+            resolved = None
         if problems:
             errors.extend(error(case_ref or None, ref or None, field, msg) for field, msg in problems)
             continue
         by_case[case_ref].append({"ref": ref, "stage": stage, "started": started, "resolved": resolved})
     return by_case
+
+
+def thirty_years_before(day: date) -> date:
+    """The same day 30 years earlier; 29 February falls back to the 28th."""
+    return date(day.year - 30, day.month, min(day.day, 28) if day.month == 2 else day.day)
+
+
+def read_dates(row: dict[str, str], as_of: date, case: dict[str, Any], problems: list[tuple[str, str]],
+               later: list[tuple[str, str]]) -> None:
+    for column in DATE_COLUMNS + EXTENDED_DATE_COLUMNS:
+        try:
+            value = parse_date(row.get(column))
+        except BadValueError as e:
+            value = None
+            problems.append((column, f"{column} {e}"))
+        if value and value > as_of and column not in PLANNED_COLUMNS and column != "date_of_birth":
+            if column in ("looked_after_since", "ceased_looked_after_on"):
+                problems.append((column, f"{column} is after the as-of date"))
+            else:
+                later.append((column, f"{column} is after the as-of date"))
+            value = None
+        case[column] = value
 
 
 def validate_case(row: dict[str, str], ref_counts: Counter[str], as_of: date,
@@ -166,29 +194,23 @@ def validate_case(row: dict[str, str], ref_counts: Counter[str], as_of: date,
     elif ref_counts[ref] > 1:
         problems.append(("case_ref", f"case_ref {ref} appears on more than one row"))
     case: dict[str, Any] = {"ref": ref}
-    for column in DATE_COLUMNS:
-        try:
-            case[column] = parse_date(row.get(column))
-        except BadValueError as e:
-            case[column] = None
-            problems.append((column, f"{column} {e}"))
-    for column in EXTENDED_DATE_COLUMNS:
-        try:
-            parse_date(row.get(column))
-        except BadValueError as e:
-            problems.append((column, f"{column} {e}"))
+    later: list[tuple[str, str]] = []  # v1.2: done dates after the as-of date, reported and read as empty
+    read_dates(row, as_of, case, problems, later)
     dob, since, ceased = case["date_of_birth"], case["looked_after_since"], case["ceased_looked_after_on"]
     if dob is None and not any(field == "date_of_birth" for field, _ in problems):
         problems.append(("date_of_birth", "date_of_birth is empty"))
     if dob and dob > as_of:
         problems.append(("date_of_birth", f"date of birth {dob} is after the as-of date"))
+    if dob and dob < thirty_years_before(as_of):
+        problems.append(("date_of_birth", "date_of_birth is more than 30 years before the as-of date"))
     if dob and since and since < dob:
         problems.append(("looked_after_since", "looked_after_since is before the date of birth"))
     if since and ceased and ceased < since:
         problems.append(("ceased_looked_after_on", "ceased_looked_after_on is before looked_after_since"))
     if problems:
-        errors.extend(error(ref or None, None, field, msg) for field, msg in problems)
+        errors.extend(error(ref or None, None, field, msg) for field, msg in problems + later)
         return None
+    errors.extend(error(ref, None, field, msg) for field, msg in later)
     check_other_fields(row, case, errors)
     return case
 
@@ -260,7 +282,7 @@ def case_findings(c: dict[str, Any], disputes: list[dict[str, Any]], as_of: date
 def check(cases_path: str, disputes_path: str | None, as_of: date) -> dict[str, Any]:
     findings: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
-    disputes = read_disputes(disputes_path, errors) if disputes_path else {}
+    disputes = read_disputes(disputes_path, as_of, errors) if disputes_path else {}
     with open(cases_path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     ref_counts = Counter((r.get("case_ref") or "").strip() for r in rows)

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
+from datetime import date
 from pathlib import Path
 
 import pytest
 from support.caseload import COLUMNS, DISPUTE_COLUMNS, custody_case, write_csv
 from support.ticks import StateEnv, state_env
 
+from checker.engine import Evaluation
+from checker.profiles import load_profile
+from checker.sources import SqlSource
 from checker.state.schema import outbox
 from rules.records import EMAIL_MAX_LENGTH, KEY_MAX_LENGTH
 
@@ -143,3 +149,30 @@ def test_long_keys_control_characters_and_the_longest_email_do_not_stop_a_tick(e
     assert "\x00" not in checked.stdout
     assert "\x1b" not in checked.stdout
     assert "\x00" not in env.mail()
+
+
+# -- the SQL source applies the same rules to its text values --------------------------------------------------
+
+
+def test_the_sql_source_rejects_the_same_rows_and_lists_unknown_columns(tmp_path: Path) -> None:
+
+
+    path = tmp_path / "cm.sqlite"
+    rows = [("OK1", "2009-05-10", "Sam", "x"), ("R" * (KEY_MAX_LENGTH + 1), "2009-05-10", "Sam", "x"),
+            ("NUL1", "2009-05-10", "Sa\x00m", "x"), ("LONG1", "2009-05-10", "n" * 40_000, "x")]
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE people (case_ref TEXT, date_of_birth TEXT, given_name TEXT, pathway_plan_review_on "
+                   "TEXT)")
+        db.executemany("INSERT INTO people VALUES (?, ?, ?, ?)", rows)
+    source = SqlSource(f"sqlite:///{path}", "SELECT * FROM people")
+    try:
+        (unknown,) = source.unknown_columns()
+        assert (unknown.table, unknown.name, unknown.suggestion) == ("cases", "pathway_plan_review_on",
+                                                                     "pathway_plan_reviewed_on")
+        evaluation = Evaluation(source, load_profile("lancashire"), date(2026, 11, 23))
+        assert [r.case.case_ref for r in evaluation.results()] == ["OK1"]
+    finally:
+        source.engine.dispose()
+    found = {(e.case_ref[:5] if e.case_ref else None, e.field) for e in evaluation.data_errors}
+    assert found == {("RRRRR", "case_ref"), ("NUL1", "given_name"), ("LONG1", "given_name")}
+    assert all("\x00" not in e.message and "nnnn" not in e.message for e in evaluation.data_errors)
