@@ -91,7 +91,7 @@ class CsvSource:
                             yield bad
                             continue
                     if canonical_only:
-                        yield dict(zip(kept, cells, strict=True))
+                        yield dict(zip(kept, cells, strict=False))  # the width is checked above
                     else:
                         yield {name: cells[i] for i, name in keep}
             except (csv.Error, UnicodeDecodeError) as exc:

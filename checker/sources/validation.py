@@ -77,10 +77,9 @@ class CaseValidator:
         self.oldest_birth = add_months(as_of, -12 * OLDEST_YEARS)
         self.duplicate_refs = duplicate_refs
         # Columns the source lacks read as empty in every row: skip them instead of looking them up.
-        # Each date column with what a date after the as-of date means: fine, a rejection, or read as empty.
-        self._date_columns = tuple(
-            (c, _AT[c], "planned" if c in PLANNED_DATE_COLUMNS else "care" if c in CARE_PERIOD_COLUMNS else "done")
-            for c in CASE_DATE_COLUMNS if c in columns and c != "date_of_birth")
+        # Each date column with the latest date it may hold (a later one is handled by ``_after``).
+        self._date_columns = tuple((c, _AT[c], date.max if c in PLANNED_DATE_COLUMNS else as_of)
+                                   for c in CASE_DATE_COLUMNS if c in columns and c != "date_of_birth")
         self._bools = tuple((c, _AT[c]) for c in CASE_BOOL_COLUMNS if c in columns)
         self._texts = tuple((c, _AT[c]) for c in _TEXT_COLUMNS if c in columns)
         self._emails = tuple((c, _AT[c]) for c in _EMAIL_COLUMNS if c in columns)
@@ -138,8 +137,7 @@ class CaseValidator:
         """Every date column: the checks whose failure rejects the whole case go to ``found``."""
         dob = self._birth(row, found)
         get = row.get
-        as_of = self.as_of
-        for column, at, meaning in self._date_columns:  # the inner loop of validation: most cells are empty
+        for column, at, latest in self._date_columns:  # the inner loop of validation: most cells are empty
             raw = get(column)
             if raw is None or raw == "":
                 continue
@@ -150,13 +148,8 @@ class CaseValidator:
                 continue
             if value is None:
                 continue
-            if value > as_of and meaning != "planned":
-                if meaning == "care":
-                    found.append((column, f"{column} {value} is after the as-of date {as_of}; a period in care "
-                                          "cannot start or end on a day that has not come"))
-                    continue
-                later.append((column, f"{column} {value} is after the as-of date {as_of}; read as empty, as "
-                                      "nothing can be done on a day that has not come"))
+            if value > latest:
+                self._after(column, value, found, later)
                 continue
             values[at] = value
         since = values[_SINCE]
@@ -167,6 +160,15 @@ class CaseValidator:
             found.append(("ceased_looked_after_on",
                           f"ceased_looked_after_on {ceased} is before looked_after_since {since}"))
         return dob
+
+    def _after(self, column: str, value: date, found: list[tuple[str, str]], later: list[tuple[str, str]]) -> None:
+        """A date after the as-of date: the care period's reject the case, the others read as empty."""
+        if column in CARE_PERIOD_COLUMNS:
+            found.append((column, f"{column} {value} is after the as-of date {self.as_of}; a period in care "
+                                  "cannot start or end on a day that has not come"))
+        else:
+            later.append((column, f"{column} {value} is after the as-of date {self.as_of}; read as empty, as "
+                                  "nothing can be done on a day that has not come"))
 
     def _others(self, row: Row, values: list[Any], found: list[tuple[str, str]]) -> None:
         """Booleans, emails and text: errors here are reported, and the case is still evaluated."""
