@@ -21,16 +21,6 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 REF_COLUMNS = ("case_ref", "dispute_ref")
 
 
-def suspect(cells: list[str]) -> bool:
-    """Whether a row of text cells may break a rule: one cheap test of the whole row, for the fast path.
-
-    ``isprintable`` is false for every control character (and for a few harmless ones, such as a
-    no-break space, which ``cell_problem`` then clears): a C loop, where a regular expression is slower.
-    """
-    joined = "".join(cells)
-    return len(joined) > CELL_MAX_LENGTH or not joined.isprintable()
-
-
 def cell_problem(pairs: Iterable[tuple[str, Any]]) -> tuple[str, str] | None:
     """``(column, reason)`` for the first (column, value) whose text is too long or holds a control character."""
     for column, value in pairs:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from checker.sources.base import RejectedRow, SourceError, UnknownColumn
-from checker.sources.cells import REF_COLUMNS, cell_problem, rejected_row, suspect
+from checker.sources.cells import CELL_MAX_LENGTH, REF_COLUMNS, cell_problem, rejected_row
 from checker.sources.header import Header, read_header
 from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS, Column
 
@@ -85,7 +85,10 @@ class CsvSource:
                 for cells in reader:
                     if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):
                         continue  # a blank line, or a row of nothing but commas left by a spreadsheet
-                    if len(cells) != width or suspect(cells):
+                    # One cheap test of the whole row first: isprintable is false for every control character
+                    # (and for a few harmless ones, such as a no-break space, which _misshapen then clears).
+                    joined = "".join(cells)
+                    if len(cells) != width or len(joined) > CELL_MAX_LENGTH or not joined.isprintable():
                         bad = _misshapen(cells, keep, width, reader.line_num)
                         if bad is not None:
                             yield bad

@@ -25,7 +25,15 @@ from datetime import date
 from typing import Any
 
 from checker.sources.base import RejectedRow
-from checker.sources.values import ValueFormatError, date_from_text, parse_bool, parse_date, parse_email, text
+from checker.sources.values import (
+    BOOL_SPELLINGS,
+    ValueFormatError,
+    date_from_text,
+    parse_bool,
+    parse_date,
+    parse_email,
+    text,
+)
 from rules.calendar import add_months
 from rules.records import (
     CASE_BOOL_COLUMNS,
@@ -110,7 +118,8 @@ class CaseValidator:
             errors.extend(DataError(ref, None, field, message)
                           for field, message in [("team", too_long("team", team)), *later])
             return None
-        errors.extend(DataError(ref, None, field, message) for field, message in later)
+        if later:
+            errors.extend(DataError(ref, None, field, message) for field, message in later)
         values[_REF] = ref
         values[_DOB] = dob
         return CaseRecord(*values)
@@ -173,12 +182,18 @@ class CaseValidator:
     def _others(self, row: Row, values: list[Any], found: list[tuple[str, str]]) -> None:
         """Booleans, emails and text: errors here are reported, and the case is still evaluated."""
         get = row.get
+        spelled = BOOL_SPELLINGS.get
         for column, at in self._bools:
-            try:
-                if parse_bool(get(column)):
-                    values[at] = True
-            except ValueFormatError as exc:
-                found.append((column, f"{column} {exc}"))
+            raw = get(column)
+            known = spelled(raw) if type(raw) is str else None  # the usual spellings, without a call
+            if known is None:
+                try:
+                    known = parse_bool(raw)
+                except ValueFormatError as exc:
+                    found.append((column, f"{column} {exc}"))
+                    continue
+            if known:
+                values[at] = True
         for column, at in self._emails:
             try:
                 address = parse_email(get(column))

@@ -73,7 +73,7 @@ def date_from_text(value: str) -> date | None:
 
 
 # The spellings as they are usually written, looked up as they come; any other goes the long way.
-_BOOL_TEXT = {
+BOOL_SPELLINGS = {
     **{s: value for value, spellings in ((True, _TRUE), (False, _FALSE)) for word in spellings
        for s in (word, word.upper(), word.title())},
     "": False,
@@ -82,7 +82,7 @@ _BOOL_TEXT = {
 
 def parse_bool(value: object) -> bool:
     """A boolean cell; empty is false; ``ValueFormatError`` for any other spelling."""
-    if type(value) is str and (known := _BOOL_TEXT.get(value)) is not None:
+    if type(value) is str and (known := BOOL_SPELLINGS.get(value)) is not None:
         return known
     if value is None:
         return False
