@@ -2,8 +2,8 @@
 
 A header of canonical columns only is zipped straight onto the cells; any other header picks its
 columns one by one. Both must give the rows the plain reading gives: blank lines and rows of only
-commas or spaces skipped, a row whose first cell is empty but not the rest kept, and (obligations.md
-§2 v1.2) a row with more or fewer cells than the header, or a read cell holding a control character
+commas or spaces skipped, a row whose first cell is empty but not the rest kept, and (docs/input.md,
+"Bad input") a row with more or fewer cells than the header, or a read cell holding a control character
 (the line break of a multi-line cell among them), handed over rejected, with only its case_ref.
 """
 

@@ -1,4 +1,4 @@
-"""Impossible dates are errors, not evidence (obligations.md §2 "Bad input" v1.2; issue 9, item 4).
+"""Impossible dates are errors, not evidence (docs/input.md, "Bad input"; issue 9, item 4).
 
 As of Monday 23 November 2026. G1 (born 10 May 2009, in care since 2015) is the good case beside each bad
 record: A = 10 May 2025, so the register was due 10 Aug 2025 (overdue) and the review 10 Nov 2025.

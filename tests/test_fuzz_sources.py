@@ -2,7 +2,7 @@
 
 Each mutation (a flipped byte, a deleted or duplicated cell, a truncated file, random unicode in a cell, a
 renamed column, blanked case refs, rows turned into commas or dropped) is read twice: by a plain reading of
-obligations.md §2 written here (the oracle), and by checker. Whatever the mutation:
+docs/input.md written here (the oracle), and by checker. Whatever the mutation:
 
 - no traceback, from ``check`` or ``run --once``;
 - every row whose shape breaks (more or fewer cells than the header), every read cell with a control
@@ -162,7 +162,7 @@ MUTATIONS = (byte_flip, byte_flip, byte_flip, delete_cell, duplicate_cell, trunc
              rename_column, blank_refs, comma_lines, drop_rows)
 
 
-# -- the oracle: obligations.md §2 read plainly -----------------------------------------------------------------
+# -- the oracle: docs/input.md read plainly --------------------------------------------------------------------
 
 
 @dataclass
@@ -175,7 +175,7 @@ class Expected:
 
 
 def spec_date(text: str) -> date | str | None:
-    """A date cell: the date, ``None`` when empty, or "bad" when obligations.md §2 refuses it."""
+    """A date cell: the date, ``None`` when empty, or "bad" when docs/input.md refuses it."""
     s = text.strip()
     if not s:
         return None

@@ -1,6 +1,6 @@
 """The source interface: where case and dispute rows come from.
 
-A source streams raw rows keyed by the canonical column names (obligations.md §2); validation is
+A source streams raw rows keyed by the canonical column names (docs/input.md); validation is
 ``checker.sources.validation``'s job, so every source gets the same rules. Contract:
 
 - ``case_columns()`` / ``dispute_columns()``: the canonical columns the source provides. A source that
@@ -14,7 +14,7 @@ A source streams raw rows keyed by the canonical column names (obligations.md §
   too long or holding a control character) comes as a ``RejectedRow``: validation rejects its record
   with the reason, and the run goes on.
 - ``case_refs()``: the ``case_ref`` of every row, in one cheap pass, so repeated refs can be rejected
-  (every row of a repeated case_ref is rejected, obligations.md §2). It is used for that rule only:
+  (every row of a repeated case_ref is rejected, docs/input.md). It is used for that rule only:
   what the source guard counts comes from the evaluation itself (``checker.engine``).
 - Any failure to read (missing file, database down, broken query) raises ``SourceError`` with a
   message for the operator, which quotes no cell of the records.

@@ -1,4 +1,4 @@
-"""The checks every source makes on a row's cells before handing it over (obligations.md §2 "Bad input").
+"""The checks every source makes on a row's cells before handing it over (docs/input.md, "Bad input").
 
 A cell may hold at most ``CELL_MAX_LENGTH`` characters (Excel's own limit for a cell: a longer one is
 a pasted note or a broken export) and no control character (NUL, ESC, the other C0 and C1 codes, DEL:

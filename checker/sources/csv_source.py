@@ -1,4 +1,4 @@
-"""Case records from a pair of CSV files (obligations.md §2): cases, and optionally disputes.
+"""Case records from a pair of CSV files (docs/input.md): cases, and optionally disputes.
 
 UTF-8 (a byte-order mark from Excel is accepted), a header row naming the columns in any order
 (``checker.sources.header``: unknown columns are reported, a file without a header is refused). Rows

@@ -1,4 +1,4 @@
-"""Turning raw disputes rows into validated records (obligations.md §2 "Bad input", v1.2).
+"""Turning raw disputes rows into validated records (docs/input.md, "Bad input").
 
 A dispute is rejected for a ``RejectedRow`` (the row's shape or a cell, see ``checker.sources.cells``),
 an empty, repeated or over-long (``KEY_MAX_LENGTH``) ``dispute_ref`` or ``case_ref``, a stage outside

@@ -1,7 +1,7 @@
 """Case records from any SQL database SQLAlchemy can reach, through operator-written queries.
 
 The operator writes two queries (files under ``config/sql/`` or their own folder) that return the
-canonical column names of obligations.md §2, e.g. ``SELECT person_id AS case_ref, dob AS
+canonical column names of docs/input.md, e.g. ``SELECT person_id AS case_ref, dob AS
 date_of_birth, ...``. Rows are streamed with a server-side cursor where the driver has one, so the
 caseload is never held in memory. The queries are run read-only as written; nothing is interpolated.
 A row with a text cell that breaks ``checker.sources.cells``' rules (too long, a control character) is

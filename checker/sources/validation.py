@@ -1,6 +1,6 @@
 """Turning raw case rows into validated records, with a data error for everything refused.
 
-The rules are obligations.md §2 "Bad input" (v1.2) and obligations-extended.md §2.1:
+The rules are those of docs/input.md, "Bad input":
 - a case is rejected (no record) when its row was handed over as a ``RejectedRow`` (more or fewer
   cells than the header, a cell too long or holding a control character); ``case_ref`` is empty,
   repeated or longer than ``KEY_MAX_LENGTH``; ``team`` is longer than that; ``date_of_birth`` is

@@ -1,4 +1,4 @@
-"""Reading cell values exactly as obligations.md §2 "Values" allows, and nothing more.
+"""Reading cell values exactly as docs/input.md, "Values", allows, and nothing more.
 
 - Dates: ISO ``YYYY-MM-DD`` or UK ``DD/MM/YYYY`` with two-digit day and month and a four-digit year.
   ``20250115``, a date with a time, two-digit years and month-first dates are refused, never guessed.
