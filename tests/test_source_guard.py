@@ -160,3 +160,39 @@ def test_a_repeat_the_first_pass_did_not_see_stops_the_tick(app: App, tmp_path: 
         app.tick(RewrittenBetweenPasses(repeated, whole)).plan(MONDAY, NOON, digests=False)
     with app.engine.connect() as connection:
         assert [r.outcome for r in connection.execute(run.select().order_by(run.c.id))] == ["ok", "failed"]
+
+
+# -- the run.columns migration ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", STATES)
+def test_a_state_database_from_before_run_columns_upgrades_and_its_next_tick_sets_the_baseline(
+        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
+    from test_leader import migrate  # noqa: PLC0415 - the alembic helper the lease migration's tests use
+
+    from checker.state.database import open_database  # noqa: PLC0415 - as above
+
+    url = (request.getfixturevalue("fresh_postgres_url") if backend == "postgres"
+           else f"sqlite:///{tmp_path / 'state.sqlite'}")
+    engine = open_database(url)
+    migrate(engine, "0002")
+    with engine.begin() as connection:  # a good tick of the old schema: no column set to compare with
+        connection.exec_driver_sql("INSERT INTO run (kind, started_at, as_of, profile, source, outcome, cases_read, "
+                                   "cases_rejected, findings, overdue, data_errors, planned, sent, failed, parked) "
+                                   "VALUES ('tick', '2026-11-20 07:00:00', '2026-11-20', 'lancashire', 'csv', 'ok', "
+                                   "10, 0, 0, 0, 0, 0, 0, 0, 0)")
+    engine.dispose()
+    app = App.from_settings(Settings(state_url=url, routing=RoutingSettings(operator_email="ops@example.org")))
+    try:
+        cases = write_csv(tmp_path / "cases.csv", ten())
+        report = app.tick(CsvSource(cases)).plan(MONDAY, NOON, digests=False)
+        assert report.cases_read == 10
+        with app.engine.connect() as connection:
+            last = connection.execute(run.select().order_by(run.c.id.desc())).first()
+        assert last is not None
+        assert json.loads(last.columns)["cases"] == sorted(COLUMNS)
+        migrate(app.engine, "0002", down=True)  # and back down: the column goes, the runs stay
+        with app.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM run").scalar() == 2
+    finally:
+        app.engine.dispose()
