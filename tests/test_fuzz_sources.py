@@ -291,8 +291,8 @@ def test_mutated_csv_files_are_reported_and_never_close_more_than_the_guard_allo
         after = open_by_case(env)
         last = env.runs()[-1]
         seen[f"exit {ran.exit_code}"] += 1
-        if ran.exit_code != 0:
-            assert ran.exit_code in (1, 2), (what, ran.output)
+        assert ran.exit_code in (0, 1, 2, 4), (what, ran.output)  # 4: made, with messages parked or held
+        if ran.exit_code in (1, 2):
             assert after == baseline, what  # nothing changed
             assert last.outcome in ("aborted", "failed"), what
             continue

@@ -175,7 +175,7 @@ def test_a_state_database_from_before_run_columns_upgrades_and_its_next_tick_set
     url = (request.getfixturevalue("fresh_postgres_url") if backend == "postgres"
            else f"sqlite:///{tmp_path / 'state.sqlite'}")
     engine = open_database(url)
-    migrate(engine, "0002")
+    migrate(engine, "0004")
     with engine.begin() as connection:  # a good tick of the old schema: no column set to compare with
         connection.exec_driver_sql("INSERT INTO run (kind, started_at, as_of, profile, source, outcome, cases_read, "
                                    "cases_rejected, findings, overdue, data_errors, planned, sent, failed, parked) "
@@ -191,7 +191,7 @@ def test_a_state_database_from_before_run_columns_upgrades_and_its_next_tick_set
             last = connection.execute(run.select().order_by(run.c.id.desc())).first()
         assert last is not None
         assert json.loads(last.columns)["cases"] == sorted(COLUMNS)
-        migrate(app.engine, "0002", down=True)  # and back down: the column goes, the runs stay
+        migrate(app.engine, "0004", down=True)  # and back down: the column goes, the runs stay
         with app.engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM run").scalar() == 2
     finally:
