@@ -231,6 +231,17 @@ class LeaderSettings(_Section):
     lease_seconds: int = Field(default=60, ge=5)
 
 
+class ReportSettings(_Section):
+    """The board's quarterly report (``checker report``) and when the daemon sends it (docs/reports.md)."""
+
+    # Counts from 1 to this less one are suppressed in any figure that breaks a team down.
+    small_number_threshold: int = Field(default=5, ge=1)
+    # Who gets the quarter's report besides the head of service (routing.head_of_service).
+    recipients: tuple[str, ...] = ()
+    send: bool = True  # the daemon sends the report, and the protocol's review reminder
+    schedule: str = "30 8 * * mon-fri"  # when the daemon looks whether one is due (Europe/London)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CHECKER_",
@@ -258,6 +269,7 @@ class Settings(BaseSettings):
     guard: GuardSettings = GuardSettings()
     leader: LeaderSettings = LeaderSettings()
     retention: RetentionSettings = RetentionSettings()
+    report: ReportSettings = ReportSettings()
 
     @classmethod
     def settings_customise_sources(

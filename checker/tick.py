@@ -31,9 +31,11 @@ from checker.planning.window import Window
 from checker.profiles import Profile
 from checker.sources.base import Source
 from checker.state import suppressions
+from checker.state.data_errors import record_data_errors
 from checker.state.errors import failure_reason
 from checker.state.instances import InstanceSync
 from checker.state.notifications import group_into_messages, insert_planned
+from checker.state.occurrences import OccurrenceLog, close_ended_instances
 from checker.state.outbox import add_message
 from checker.state.retention import purge_message_content, purge_personal_data
 from checker.state.runs import abandon_dead_runs, finish_run, start_run
@@ -146,8 +148,10 @@ class Tick:
         evaluation = Evaluation(self.source, self.profile, as_of)
         sync = InstanceSync(connection, report.run_id, now)
         planner = self.planner_factory(as_of)
+        recurring = frozenset(o.id for o, kind in self.profile.case_obligations if kind.name == "recurring")
+        occurrences = OccurrenceLog(connection, as_of, self.profile.calendar, recurring)
         for batch in batched(evaluation.results(), BATCH):
-            self._plan_batch(connection, sync, planner, batch, report, as_of, now)
+            self._plan_batch(connection, sync, planner, batch, report, as_of, now, occurrences)
         if self.guard is not None:  # judged on what was evaluated, before anything is committed
             self.guard.cases(connection, evaluation.cases_evaluated, evaluation.cases_read)
         report.cases_read = evaluation.cases_read
@@ -156,6 +160,8 @@ class Tick:
         plan_data_error_alert(connection, evaluation.data_errors, self.routing.operator, as_of, now, report.run_id)
         sync.keep(evaluation.rejected_case_refs)  # bad data must not silence a deadline (see CaseResult.flagged)
         sync.close_unseen()
+        close_ended_instances(connection, as_of)  # the board's history (state/occurrences.py)
+        record_data_errors(connection, evaluation.data_errors, as_of)
         report.closed = sync.closed  # closed in the batches, and cases gone from the source
         send_from = self.window.next_open(now)
         report.messages = group_into_messages(connection, report.run_id, now, lambda _channel: send_from)
@@ -164,8 +170,10 @@ class Tick:
                                           report.run_id)
 
     def _plan_batch(self, connection: Connection, sync: InstanceSync, planner: ReminderPlanner,
-                    batch: Sequence[CaseResult], report: TickReport, as_of: date, now: datetime) -> None:
+                    batch: Sequence[CaseResult], report: TickReport, as_of: date, now: datetime,
+                    occurrences: OccurrenceLog) -> None:
         tracked = sync.apply(batch)
+        occurrences.record(tracked)
         report.findings += len(tracked)
         report.overdue += sum(1 for t in tracked if t.finding.status is Status.OVERDUE)
         report.by_obligation.update((t.finding.obligation, t.finding.status.value) for t in tracked)

@@ -13,6 +13,11 @@ Tables
 - ``run``: the run log, one row per tick.
 - ``worker_heartbeat``: each delivering process, beating while it works, so that a message claimed by
   a process that died is resumed as soon as its heartbeat lapses (``checker.state.heartbeat``).
+- ``due_occurrence``: one row per due date an instance has had (a recurring obligation has one per
+  round), with when it was met, how late, how far it was escalated and how it ended: the history the
+  board's quarterly report counts (``checker/state/occurrences.py``).
+- ``data_error_log``: each data error (case, dispute, field) from the tick it was first seen until the
+  tick it was gone (``checker/state/data_errors.py``).
 - ``leader_lease``: who leads (ticks and delivers) when several replicas share the database, and until
   when (see ``checker.state.leader``).
 
@@ -210,6 +215,46 @@ suppression = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     Index("ix_suppression_case", "case_ref", "obligation", "ref"),
+)
+
+due_occurrence = Table(
+    "due_occurrence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("instance_id", Integer, ForeignKey("obligation_instance.id", ondelete="CASCADE"), nullable=False),
+    Column("case_ref", String(100), nullable=False),
+    Column("obligation", String(100), nullable=False),
+    Column("ref", String(100), nullable=False),
+    Column("team", String(100)),
+    Column("adviser_email", String(254)),
+    Column("owner", String(32), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("anchor", Date),
+    Column("state", String(16), nullable=False),  # open | met | superseded | closed
+    Column("met_on", Date),
+    Column("working_days_late", Integer),  # met after its due date: working days from due date to met
+    Column("escalated_to", String(32)),  # the highest role it reached while overdue
+    Column("dispute_stage", Integer),  # disputes: the highest stage seen for this due date
+    Column("working_days_to_resolve", Integer),  # disputes: first known stage start to resolution
+    Column("first_seen_on", Date, nullable=False),
+    Column("updated_on", Date, nullable=False),  # the as-of date of its last change
+    Column("ended_on", Date),  # the as-of date it stopped being open (met, superseded or closed)
+    UniqueConstraint("instance_id", "due_date", name="uq_due_occurrence_instance_due"),
+    Index("ix_due_occurrence_due", "due_date"),
+)
+
+data_error_log = Table(
+    "data_error_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_ref", String(100), nullable=False),  # "" when the row had none
+    Column("dispute_ref", String(100), nullable=False),  # "" for a cases row
+    Column("field", String(100), nullable=False),
+    Column("first_seen_on", Date, nullable=False),
+    Column("last_seen_on", Date, nullable=False),
+    Column("fixed_on", Date),  # the first tick's as-of date without it
+    Column("days_unfixed", Integer),  # calendar days from first seen to fixed
+    Index("ix_data_error_log_open", "fixed_on"),
 )
 
 leader_lease = Table(
