@@ -8,6 +8,10 @@ with the APScheduler defaults ``coalesce=True`` (a backlog of missed runs is one
 - ``retry`` (every 15 minutes from 08:00 to 18:00 on working days): deliver what is due: retries after
   a failure, and what waited for the working window to open.
 - ``digests`` (Mondays at 08:00): a tick that also plans the managers' weekly digests.
+- ``board`` (``report.schedule``, working days at 08:30; off with ``report.send = false``): plans the
+  quarter's report to the head of service and ``report.recipients`` in the first working days after a
+  quarter ends, and the protocol's annual review reminder, each once (``checker/board/schedule.py``),
+  then delivers.
 
 On start-up (``catch_up``) a ``tick`` or ``digests`` run whose last scheduled time passed since its
 last successful run (the daemon was down, or the run failed) is made at once.
@@ -87,7 +91,8 @@ class Daemon:
         self.clock = clock
         self.stopping = threading.Event()
         s = settings.schedule
-        self.triggers = {"tick": trigger(s.tick), "retry": trigger(s.retry), "digests": trigger(s.digests)}
+        self.triggers = {"tick": trigger(s.tick), "retry": trigger(s.retry), "digests": trigger(s.digests),
+                         "board": trigger(settings.report.schedule)}
         self.leadership = Leadership(app.engine, timedelta(seconds=settings.leader.lease_seconds))
         self.scheduler = BackgroundScheduler(
             timezone=LONDON, executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -177,6 +182,21 @@ class Daemon:
                                                    "parked": counts.parked, "held": counts.held,
                                                    "resumed": counts.resumed})
 
+    def board(self) -> None:
+        """Plan the board's messages due today (each once ever, by its key), then deliver."""
+        if not self.leading():
+            return
+        from checker.board.schedule import plan_board_messages  # noqa: PLC0415 - matplotlib only when due
+
+        r = self.settings.report
+        now = self.clock()
+        plan = plan_board_messages(self.app.engine, self.app.profile, today=london_today(now), now=now,
+                                   head_of_service=self.settings.routing.head_of_service, recipients=r.recipients,
+                                   threshold=r.small_number_threshold)
+        if plan.reports or plan.reviews:
+            log.info("board messages planned", extra={"reports": plan.reports, "reviews": plan.reviews})
+        self.deliver()
+
     def catch_up(self) -> None:
         """Make a tick (or this week's digests) missed while the daemon was down or failing."""
         now = self.clock()
@@ -225,6 +245,8 @@ class Daemon:
         self.scheduler.add_job(safely(self.deliver, "retry"), self.triggers["retry"], id="retry", name="retry")
         self.scheduler.add_job(safely(self.tick, "digests"), self.triggers["digests"], id="digests", name="digests",
                                kwargs={"digests": True})
+        if self.settings.report.send:
+            self.scheduler.add_job(safely(self.board, "board"), self.triggers["board"], id="board", name="board")
         if self.settings.schedule.catch_up:
             self.scheduler.add_job(safely(self.catch_up, "catch-up"), id="catch-up", name="catch-up")  # at once
         self.scheduler.start()

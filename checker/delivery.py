@@ -32,7 +32,7 @@ from checker.planning.window import Window
 from checker.state import outbox as box
 from checker.state.heartbeat import Heartbeat
 from checker.state.notifications import live_items
-from notifiers.base import DeliveryError, Mention, Message, Notifier
+from notifiers.base import Attachment, DeliveryError, Mention, Message, Notifier
 from notifiers.outcome import Outcome
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def message_to_json(message: Message) -> str:
 def message_from_json(text: str) -> Message:
     data = json.loads(text)
     data["mentions"] = tuple(Mention(**m) for m in data.get("mentions") or ())
+    data["attachments"] = tuple(Attachment(**a) for a in data.get("attachments") or ())
     return Message(**data)
 
 

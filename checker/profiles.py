@@ -66,6 +66,8 @@ class _ProfileHeader(_Strict):
     title: str
     protocol: str = ""
     obligations: tuple[str, ...] = Field(min_length=1)
+    # The protocol's annual review, "MM-DD": its head of service is reminded a month before (docs/reports.md).
+    annual_review: str | None = Field(default=None, pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
 
 class _ProfileFile(_Strict):
@@ -105,6 +107,7 @@ class Profile:
     reminders: ReminderPolicy
     calendar: WorkingCalendar
     delivery_window: DeliveryWindow
+    annual_review: tuple[int, int] | None = None  # (month, day) of the protocol's yearly review
 
     case_checks: tuple[tuple[Obligation[Any], CaseRuleKind, str | None], ...] = field(
         init=False, repr=False, compare=False)
@@ -283,5 +286,7 @@ def load_profile(name: str = DEFAULT_PROFILE, config_dir: Path | None = None) ->
         reminders=header.reminders,
         calendar=WorkingCalendar(closures=header.calendar.closures),
         delivery_window=header.delivery_window,
+        annual_review=(int(header.profile.annual_review[:2]), int(header.profile.annual_review[3:]))
+        if header.profile.annual_review else None,
     )
 

@@ -66,12 +66,26 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file carried with an email: its name, MIME type and bytes (base64, so a rendered message stays JSON).
+
+    With ``content_id`` it is inline: the HTML body shows it as ``<img src="cid:CONTENT_ID">`` (how a
+    picture shows in Outlook, which does not show ``data:`` images). Channels without files ignore it.
+    """
+
+    filename: str
+    content_type: str
+    content_base64: str
+    content_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One rendered message for one recipient on one channel.
 
     ``recipient`` is in the channel's own terms: an email address (graph_mail, smtp), a Microsoft
     Entra user id or UPN (teams_activity), or the name of a configured webhook (teams_workflow).
-    Each channel uses the parts it needs: email uses ``subject``/``text``/``html``; Teams cards use
+    Each channel uses the parts it needs: email uses ``subject``/``text``/``html``/``attachments``; Teams cards use
     ``card`` (Adaptive Card content) and ``mentions``; the activity feed uses ``subject`` and ``link``.
     """
 
@@ -84,6 +98,7 @@ class Message:
     mentions: tuple[Mention, ...] = ()
     link: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.key:

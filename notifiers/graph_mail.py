@@ -97,6 +97,11 @@ def draft_payload(message: Message) -> dict[str, Any]:
         "toRecipients": [{"emailAddress": {"address": message.recipient}}],
         "singleValueExtendedProperties": [{"id": OUTBOX_KEY_PROPERTY, "value": message.key}],
         "internetMessageHeaders": headers,
+        **({"attachments": [{
+            "@odata.type": "#microsoft.graph.fileAttachment", "name": a.filename, "contentType": a.content_type,
+            "contentBytes": a.content_base64, "isInline": a.content_id is not None,
+            **({"contentId": a.content_id} if a.content_id else {}),
+        } for a in message.attachments]} if message.attachments else {}),
     }
 
 

@@ -22,6 +22,7 @@ before the end of DATA are transient. Exception messages carry the SMTP code and
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import hashlib
 import re
@@ -34,7 +35,7 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from notifiers.base import Checkpoint, DeliveryError, Message, Receipt
+from notifiers.base import Attachment, Checkpoint, DeliveryError, Message, Receipt
 from notifiers.headers import literal_header
 from notifiers.outcome import Outcome, smtp_lost, smtp_reply
 
@@ -122,7 +123,24 @@ def build_email(message: Message, sender: str, *, now: datetime | None = None) -
     mail.set_content(message.text)
     if message.html is not None:
         mail.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        _attach(mail, attachment)
     return mail
+
+
+def _attach(mail: EmailMessage, attachment: Attachment) -> None:
+    """An inline picture goes beside the HTML part (multipart/related); any other file is attached."""
+    maintype, _, subtype = attachment.content_type.partition("/")
+    try:
+        data = base64.b64decode(attachment.content_base64, validate=True)
+    except ValueError:
+        raise DeliveryError(f"attachment {attachment.filename!r} is not base64", permanent=True) from None
+    html = mail.get_body(("html",)) if attachment.content_id else None
+    if html is not None and attachment.content_id:
+        html.add_related(data, maintype=maintype, subtype=subtype, cid=f"<{attachment.content_id}>",
+                         filename=attachment.filename)
+    else:
+        mail.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=attachment.filename)
 
 
 class SmtpNotifier:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,12 +21,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import Engine
 
 from checker.board.charts import charts
-from checker.board.figures import Report, gather
+from checker.board.figures import Report, gather, long_date
 from checker.board.period import Quarter
 from checker.profiles import Profile
 
 DEFAULT_THRESHOLD = 5
 _TEMPLATES = Path(__file__).with_name("templates")
+_FIGURE = re.compile(r"^(<?(0|[1-9]\d*)%?)$")  # a count, a rate or a suppressed count: right-aligned
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("Due", "Obligation deadlines (one per young person, obligation and due date) that fell in the period; a "
@@ -96,10 +98,11 @@ def render_html(report: Report, pictures: dict[str, bytes], generated: date) -> 
     environment = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]),
                               undefined=StrictUndefined, trim_blocks=False)
     q = report.quarter
+    environment.tests["figure"] = lambda cell: bool(_FIGURE.match(str(cell)))
     return environment.get_template("report.html").render(
         report=report, title=f"Protocol compliance report, {q}", profile_title=report.profile_title,
-        period_text=f"{q.start:%d %B %Y} to {q.end:%d %B %Y}",
-        scope=f"team {report.team}" if report.team else "the whole service", generated=f"{generated:%d %B %Y}",
+        period_text=f"{long_date(q.start)} to {long_date(q.end)}",
+        scope=f"team {report.team}" if report.team else "the whole service", generated=long_date(generated),
         images={name: base64.b64encode(data).decode("ascii") for name, data in pictures.items()},
         charts=[("on_time_rate.png", "On-time rate by obligation"), ("trend.png", "On-time rate, last four quarters"),
                 ("backlog.png", "Overdue at the period's end by working days overdue")],

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from checker.board.figures import Report
+from checker.board.figures import Report, long_date
 
 _BLUE, _GREY = "#1d70b8", "#b1b4b6"
 
@@ -48,10 +49,12 @@ def rate_chart(rates: Sequence[tuple[str, float | None]], title: str) -> bytes:
 
 def trend_chart(trend: Sequence[tuple[str, float | None]], title: str) -> bytes:
     figure, axes = _figure(title)
-    labels = [label for label, _ in trend]
-    values = [None if rate is None else 100 * rate for _, rate in trend]
-    axes.plot(labels, [v if v is not None else float("nan") for v in values], marker="o",
-              color=_BLUE)
+    positions = list(range(len(trend)))
+    values = [float("nan") if rate is None else 100 * rate for _, rate in trend]
+    axes.plot(positions, values, marker="o", color=_BLUE)
+    axes.set_xticks(positions, [label for label, _ in trend])
+    if trend:
+        axes.set_xlim(-0.5, len(trend) - 0.5)
     axes.set_ylim(0, 100)
     axes.set_ylabel("met on time, %")
     return _png(figure)
@@ -60,6 +63,7 @@ def trend_chart(trend: Sequence[tuple[str, float | None]], title: str) -> bytes:
 def backlog_chart(backlog: Sequence[tuple[str, int]], title: str) -> bytes:
     figure, axes = _figure(title)
     axes.bar([label for label, _ in backlog], [n for _, n in backlog], color=_BLUE)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("working days overdue")
     axes.set_ylabel("obligations")
     return _png(figure)
@@ -70,5 +74,5 @@ def charts(report: Report) -> dict[str, bytes]:
     return {
         "on_time_rate.png": rate_chart(report.rate_by_obligation, f"On-time rate by obligation, {report.quarter}"),
         "trend.png": trend_chart(report.trend, "On-time rate, last four quarters"),
-        "backlog.png": backlog_chart(report.backlog, f"Overdue at {report.quarter.end:%d %B %Y}, by age"),
+        "backlog.png": backlog_chart(report.backlog, f"Overdue at the end of {long_date(report.quarter.end)}, by age"),
     }

@@ -35,6 +35,11 @@ MONITORING: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
+def long_date(day: date) -> str:
+    """"30 September 2026"."""
+    return f"{day.day} {day:%B %Y}"
+
+
 @dataclass(frozen=True)
 class Table:
     name: str  # the CSV file's stem
@@ -131,12 +136,13 @@ def _compliance(connection: Connection, report: Report, start: date, end: date, 
                      s.count(not_met), s.count(r.no_longer), s.rate(r.on_time, r.due - r.no_longer),
                      s.value(spread.median, spread.n) if spread else "",
                      s.value(spread.p90, spread.n) if spread else ""))
+        of = r.due - r.no_longer
         report.rate_by_obligation.append(
-            (r.obligation, None if s.hidden(r.due) or r.due == r.no_longer else r.on_time / (r.due - r.no_longer)))
+            (r.obligation, None if of <= 0 or s.hidden(r.on_time, of, of - r.on_time) else r.on_time / of))
     due, on_time, late_n, gone = totals
     scope = f"team {report.team}" if report.team else "the service"
     report.summary.append(f"{due} obligation deadlines of {scope} fell due in {report.quarter}: {on_time} met on time, "
-                          f"{late_n} met late, {due - on_time - late_n - gone} not met by {end:%d %B %Y}"
+                          f"{late_n} met late, {due - on_time - late_n - gone} not met by {long_date(end)}"
                           + (f", {gone} no longer applied." if gone else "."))
     report.tables.append(Table("compliance", f"Obligations due in {report.quarter}, by obligation", (
         "obligation", "title", "citation", "due", "met on time", "met late", "not met by period end",
@@ -187,7 +193,7 @@ def _backlog(connection: Connection, report: Report, end: date, team: str | None
              calendar: WorkingCalendar) -> None:
     found = {r.band: r.n for r in q.backlog_by_band(connection, end, team, band_starts(end, calendar))}
     report.backlog = [(label, found.get(label, 0)) for label, _ in AGE_BANDS]
-    report.tables.append(Table("backlog_age", f"Overdue at the end of {end:%d %B %Y}, by working days overdue",
+    report.tables.append(Table("backlog_age", f"Overdue at the end of {long_date(end)}, by working days overdue",
                                ("working days overdue", "obligations"),
                                [(label, s.count(n)) for label, n in report.backlog]))
     report.tables.append(Table("backlog_owner", "Overdue at the period's end, by owner role", ("owner", "obligations"),

@@ -119,7 +119,7 @@ _ADDRESS = re.compile(r"^[^\s@<>,;\"]+@[^\s@<>,;\"]+$")
 _MESSAGE_PROPERTIES = frozenset({
     "subject", "body", "toRecipients", "ccRecipients", "bccRecipients", "replyTo", "importance",
     "singleValueExtendedProperties", "internetMessageHeaders", "isDeliveryReceiptRequested",
-    "isReadReceiptRequested", "categories", "from", "sender",
+    "isReadReceiptRequested", "categories", "from", "sender", "attachments",
 })
 _ACTIVITY_PROPERTIES = frozenset({"topic", "activityType", "chainId", "previewText", "templateParameters",
                                   "teamsAppId"})
@@ -154,6 +154,7 @@ class StoredMessage:
     is_draft: bool = True
     folder: str = "drafts"
     sent: str | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
     def resource(self, immutable: bool, select: list[str] | None, expand: str | None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -190,6 +191,7 @@ class SentMail:
     content: str
     extended: dict[str, str]
     headers: list[dict[str, str]]
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # fileAttachments, contentBytes base64
 
 
 @dataclass(frozen=True)
@@ -586,10 +588,21 @@ class GraphTestServer:
             if not isinstance(header, dict) or not str(header.get("name", "")).lower().startswith("x-"):
                 raise graph_error(400, "InvalidInternetMessageHeader",
                                   "Only custom headers that start with 'x-' or 'X-' can be added.")
+        attachments = payload.get("attachments") or []
+        for attachment in attachments:
+            valid = isinstance(attachment, dict) and attachment.get("@odata.type") == "#microsoft.graph.fileAttachment"
+            if not valid or not isinstance(attachment.get("name"), str) \
+                    or not isinstance(attachment.get("contentBytes"), str):
+                raise graph_error(400, "RequestBodyRead", "An attachment is not a valid fileAttachment.")
+            try:
+                base64.b64decode(attachment["contentBytes"], validate=True)
+            except ValueError:
+                raise graph_error(400, "RequestBodyRead", "contentBytes is not base64.") from None
         message = StoredMessage(
             immutable_id="AAkALg" + secrets.token_urlsafe(30) + "AAA=", rest_id="AAMkAG" + secrets.token_urlsafe(30),
             mailbox=mailbox, subject=subject, content_type="html" if content_type.lower() == "html" else "text",
             content=body["content"], to=to, extended=extended, headers=list(headers), created=_now(),
+            attachments=list(attachments),
         )
         with self._lock:
             self._messages[message.immutable_id] = message
@@ -629,7 +642,7 @@ class GraphTestServer:
             message.sent = _now()
             self.sent.append(SentMail(message.immutable_id, mailbox, list(message.to), message.subject,
                                       message.content_type, message.content, dict(message.extended),
-                                      list(message.headers)))
+                                      list(message.headers), list(message.attachments)))
 
     def send_activity(self, user: str, payload: Any) -> None:
         object_id = next((oid for upn, oid in self.users.items() if user.lower() in (upn.lower(), oid.lower())),

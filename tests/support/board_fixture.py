@@ -23,10 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from support.caseload import custody_case
-
 from checker.app import App
 from checker.state import suppressions
+from support.caseload import custody_case
 
 FIRST, LAST = date(2026, 4, 1), date(2026, 10, 9)
 

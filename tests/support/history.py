@@ -12,20 +12,19 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from support.caseload import DISPUTE_COLUMNS, write_csv
-
 from checker.app import App
 from checker.channels import build_channels
 from checker.settings import DeliverySettings, RoutingSettings, Settings
 from checker.sources import CsvSource
+from support.caseload import DISPUTE_COLUMNS, write_csv
 
 Rows = list[dict[str, str]]
 
 
-def history_settings(tmp_path: Path, **extra: object) -> Settings:
-    """Settings for a history: SQLite state in ``tmp_path``, email to the sink folder ``tmp_path/outbox``."""
+def history_settings(tmp_path: Path, state_url: str | None = None, **extra: object) -> Settings:
+    """Settings for a history: state in ``tmp_path`` (or ``state_url``), email to the sink ``tmp_path/outbox``."""
     return Settings(
-        state_url=f"sqlite:///{tmp_path / 'state.sqlite'}",
+        state_url=state_url or f"sqlite:///{tmp_path / 'state.sqlite'}",
         delivery=DeliverySettings(email="sink", window="any_time", sink_dir=tmp_path / "outbox"),
         routing=RoutingSettings(operator_email="ops@example.org", senior_manager="sm@example.org",
                                 head_of_service="hos@example.org"),
