@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -14,8 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import board_fixture as fx
-from support.history import history_settings, tick_through
+from support.board_fixture import make_history
 
 from checker.app import App
 from checker.board.build import BuiltReport, build_report, render_html
@@ -26,17 +24,6 @@ from checker.cli import main
 
 Q3 = Quarter(2026, 3)
 TODAY = date(2026, 10, 9)
-
-
-def make_history(folder: Path, state_url: str | None = None) -> App:
-    with pytest.MonkeyPatch.context() as env:
-        for name in list(os.environ):
-            if name.startswith("CHECKER_") and not name.startswith("CHECKER_TEST_"):
-                env.delenv(name)
-        env.setenv("CHECKER_SETTINGS_FILE", str(folder / "no-such-settings.toml"))
-        app = App.from_settings(history_settings(folder, state_url))
-    tick_through(app, folder, fx.FIRST, fx.LAST, fx.cases_on, fx.disputes_on, fx.decisions(app))
-    return app
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +133,8 @@ def test_checker_report_writes_the_page_the_csv_files_and_the_charts(history: Ap
     assert "@media print" in page
     assert "Appendix: what each figure means" in page
     bad = CliRunner().invoke(main, ["report", "--period", "2026Q5", "--out", str(out)])
-    assert bad.exit_code == 2 and "'2026Q5' is not a quarter" in bad.output
+    assert bad.exit_code == 2
+    assert "'2026Q5' is not a quarter" in bad.output
 
 
 def history_tables(history: App) -> list[Table]:
@@ -158,7 +146,9 @@ def test_every_value_on_the_page_is_escaped() -> None:
                     tables=[Table("t", "A <i>title</i>", ("col<umn>",), [("<script>alert(1)</script>",)])],
                     summary=["1 < 2 & \"quoted\""])
     page = render_html(report, charts(report), TODAY)
-    assert "<script>" not in page and "<i>" not in page and "<b>Team" not in page
+    assert "<script>" not in page
+    assert "<i>" not in page
+    assert "<b>Team" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "1 &lt; 2 &amp; &#34;quoted&#34;" in page
 

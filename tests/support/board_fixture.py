@@ -20,12 +20,17 @@ Disputes (stage 1, 2 working days a stage): D1 (C1) started Mon 3 Aug, due Wed 5
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
+
+import pytest
 
 from checker.app import App
 from checker.state import suppressions
 from support.caseload import custody_case
+from support.history import history_settings, tick_through
 
 FIRST, LAST = date(2026, 4, 1), date(2026, 10, 9)
 
@@ -77,3 +82,15 @@ def decisions(app: App) -> Callable[[date, datetime], None]:
                              reason="In hospital", until=date(2026, 9, 15), created_by="tm.north", now=now,
                              today=day)
     return on_day
+
+
+def make_history(folder: Path, state_url: str | None = None) -> App:
+    """The state database of this fixture, ticked from FIRST to LAST (SQLite in ``folder``, or ``state_url``)."""
+    with pytest.MonkeyPatch.context() as env:  # a clean environment, as tests/conftest.py's cli_env gives
+        for name in list(os.environ):
+            if name.startswith("CHECKER_") and not name.startswith("CHECKER_TEST_"):
+                env.delenv(name)
+        env.setenv("CHECKER_SETTINGS_FILE", str(folder / "no-such-settings.toml"))
+        app = App.from_settings(history_settings(folder, state_url))
+    tick_through(app, folder, FIRST, LAST, cases_on, disputes_on, decisions(app))
+    return app
