@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from checker.cli.common import profile_option, reports_failures, today_in_london
+from checker.cli.common import as_of_option, profile_option, reports_failures, today_in_london
 from checker.cli.records import _app
 
 
@@ -56,13 +56,14 @@ def report(period: str, team: str | None, out: Path, threshold: int | None, prof
 @click.option("--weeks", type=click.IntRange(1, 104), default=8, show_default=True, help="How many weeks ahead.")
 @click.option("--team", default=None, help="One team only.")
 @click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@as_of_option
 @reports_failures
-def forecast(weeks: int, team: str | None, output: str) -> None:
-    """What becomes due, per week and per adviser, in the next N weeks."""
+def forecast(weeks: int, team: str | None, output: str, as_of: date) -> None:
+    """What becomes due, per week and per adviser, in the next N weeks (from the last check's findings)."""
     from checker.board.forecast import forecast as compute  # noqa: PLC0415 - loaded with the command
 
     with _app().engine.connect() as connection:
-        rows = compute(connection, today_in_london(), weeks, team)
+        rows = compute(connection, as_of, weeks, team)
     if output == "json":
         click.echo(json.dumps([{"week_starting": r.week_starting.isoformat(), "adviser": r.adviser, "team": r.team,
                                 "due": r.due} for r in rows], indent=2))
