@@ -31,7 +31,7 @@ MONITORING: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("duty-to-refer", "custody-duty-to-refer")),
     ("004 §10-11", "Referrals from housing to the leaving care service", ()),
     ("003 §1.4", "Joint Housing Assessments completed", ("joint-housing-assessment",)),
-    ("000", "Bed and breakfast placements approved", ("bnb-approval",)),
+    ("000 §15", "Bed and breakfast placements approved", ("bnb-approval",)),
 )
 
 
