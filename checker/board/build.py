@@ -17,16 +17,17 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Engine
 
 from checker.board.charts import charts
 from checker.board.figures import Report, gather, long_date
 from checker.board.period import Quarter
 from checker.profiles import Profile
+from checker.rendering.environment import environment
 
 DEFAULT_THRESHOLD = 5
 _TEMPLATES = Path(__file__).with_name("templates")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _FIGURE = re.compile(r"^(<?(0|[1-9]\d*)%?)$")  # a count, a rate or a suppressed count: right-aligned
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
@@ -73,7 +74,8 @@ class BuiltReport:
 
     @property
     def stem(self) -> str:
-        team = f"-{self.report.team}" if self.report.team else ""
+        """The attachments' file name: the quarter, and the team in safe characters only."""
+        team = f"-{_UNSAFE.sub('_', self.report.team)[:40]}" if self.report.team else ""
         return f"checker-report-{self.report.quarter.label}{team}"
 
     def write(self, folder: Path) -> list[Path]:
@@ -94,12 +96,15 @@ def _csv(columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def is_figure(cell: object) -> bool:
+    return bool(_FIGURE.match(str(cell)))
+
+
 def render_html(report: Report, pictures: dict[str, bytes], generated: date) -> str:
-    environment = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]),
-                              undefined=StrictUndefined, trim_blocks=False)
     q = report.quarter
-    environment.tests["figure"] = lambda cell: bool(_FIGURE.match(str(cell)))
-    return environment.get_template("report.html").render(
+    html = environment(_TEMPLATES)  # the rendering's HTML environment: autoescaped, and it cannot be turned off
+    html.tests["figure"] = is_figure
+    return html.get_template("report.html").render(
         report=report, title=f"Protocol compliance report, {q}", profile_title=report.profile_title,
         period_text=f"{long_date(q.start)} to {long_date(q.end)}",
         scope=f"team {report.team}" if report.team else "the whole service", generated=long_date(generated),

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Engine, select, update
 
 from checker.board.build import BuiltReport, build_report
@@ -28,6 +27,7 @@ from checker.board.figures import long_date
 from checker.board.period import Quarter
 from checker.delivery import message_to_json
 from checker.profiles import Profile
+from checker.rendering.environment import environment
 from checker.state.outbox import add_message
 from checker.state.schema import outbox
 from notifiers.base import Attachment, Message
@@ -88,9 +88,7 @@ def report_email(built: BuiltReport, key: str, recipient: str) -> Message:
     overall = next((r for r in report.table("trend").rows if r[0] == label and r[1] == "all obligations"), None)
     rate = f": {overall[4]} of deadlines met on time" if overall and overall[4] else ""
     pictures = {name: f"{name.removesuffix('.png')}.{report.quarter.label}@checker" for name in built.png_files}
-    environment = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]),
-                              undefined=StrictUndefined)
-    html = environment.get_template("email.html").render(report=report, pictures=pictures,
+    html = environment(_TEMPLATES).get_template("email.html").render(report=report, pictures=pictures,
                                                          compliance=report.table("compliance"))
     text = "\n".join([f"Protocol compliance report, {report.quarter} ({long_date(report.quarter.start)} to "
                       f"{long_date(report.quarter.end)})", "", *report.summary, "",

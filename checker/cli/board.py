@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from checker import literal
 from checker.cli.common import as_of_option, profile_option, reports_failures, today_in_london
 from checker.cli.records import _app
 
@@ -48,8 +49,8 @@ def report(period: str, team: str | None, out: Path, threshold: int | None, prof
     built = build_report(app.engine, app.profile, quarter, team=team, threshold=limit, generated=today_in_london())
     written = built.write(out)
     for line in built.report.summary:
-        click.echo(line)
-    click.echo(f"Wrote {len(written)} files to {out} (open {out / 'report.html'}).")
+        literal.echo(line)
+    literal.echo(f"Wrote {len(written)} files to {out} (open {out / 'report.html'}).")
 
 
 @click.command()
@@ -65,19 +66,19 @@ def forecast(weeks: int, team: str | None, output: str, as_of: date) -> None:
     with _app().engine.connect() as connection:
         rows = compute(connection, as_of, weeks, team)
     if output == "json":
-        click.echo(json.dumps([{"week_starting": r.week_starting.isoformat(), "adviser": r.adviser, "team": r.team,
+        literal.echo(json.dumps([{"week_starting": r.week_starting.isoformat(), "adviser": r.adviser, "team": r.team,
                                 "due": r.due} for r in rows], indent=2))
     elif output == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["week_starting", "adviser", "team", "due"])
         writer.writerows([(r.week_starting.isoformat(), r.adviser, r.team, r.due) for r in rows])
     elif not rows:
-        click.echo(f"Nothing falls due in the next {weeks} week{'s' if weeks != 1 else ''}.")
+        literal.echo(f"Nothing falls due in the next {weeks} week{'s' if weeks != 1 else ''}.")
     else:
-        click.echo(f"{'week starting':<14} {'adviser':<40} {'team':<16} {'due':>4}")
+        literal.echo(f"{'week starting':<14} {'adviser':<40} {'team':<16} {'due':>4}")
         for r in rows:
-            click.echo(f"{r.week_starting:%Y-%m-%d}     {r.adviser:<40} {r.team:<16} {r.due:>4}")
-        click.echo(f"{sum(r.due for r in rows)} due in {weeks} week{'s' if weeks != 1 else ''}.")
+            literal.echo(f"{r.week_starting:%Y-%m-%d}     {r.adviser:<40} {r.team:<16} {r.due:>4}")
+        literal.echo(f"{sum(r.due for r in rows)} due in {weeks} week{'s' if weeks != 1 else ''}.")
 
 
 @click.group()
