@@ -18,7 +18,7 @@ from support.board_fixture import make_history
 from checker.app import App
 from checker.board.build import BuiltReport, build_report, render_html
 from checker.board.charts import charts
-from checker.board.figures import Report, Table
+from checker.board.figures import MONITORING, Report, Table
 from checker.board.period import Quarter
 from checker.cli import main
 
@@ -39,12 +39,13 @@ def rows(built: BuiltReport, name: str) -> list[tuple[str, ...]]:
 
 def test_the_quarters_figures_are_the_hand_counted_ones(history: App) -> None:
     built = build_report(history.engine, history.profile, Q3, generated=TODAY)
+    cites = {o.id: o.citation for o in history.profile.obligations}  # as the profile cites them
     assert rows(built, "compliance") == [
         # C1, C8 on time; C2 5 working days late; C3, C4 not met by 30 Sep; C7 gone on 15 Jul: 2 of 5 = 40%
-        ("custody-release-review", "Invite partners to the pre-release pathway plan review", "000 §14",
-         "6", "2", "1", "2", "1", "40%", "5", "5"),
+        ("custody-release-review", "Invite partners to the pre-release pathway plan review",
+         cites["custody-release-review"], "6", "2", "1", "2", "1", "40%", "5", "5"),
         # D1 resolved a day early; D2 never resolved
-        ("dispute-escalation", "Resolve the dispute at this stage or escalate it", "000 §18, 003 §17.1-17.2",
+        ("dispute-escalation", "Resolve the dispute at this stage or escalate it", cites["dispute-escalation"],
          "2", "1", "0", "1", "0", "50%", "", ""),
     ]
     assert rows(built, "teams") == [("North", "7", "3", "1", "3", "0", "43%"),
@@ -73,7 +74,10 @@ def test_the_quarters_figures_are_the_hand_counted_ones(history: App) -> None:
     assert rows(built, "data_quality_cases") == [("most rejected by one check in the period", "1"),
                                                  ("rejected by the period's last check", "0")]
     assert rows(built, "data_errors") == [("date_of_birth", "1", "1", "0", "7")]  # 3 Aug to 10 Aug
-    assert {value for _, _, value in rows(built, "monitoring")} == {"not recorded"}  # Lancashire checks none
+    switched_on = {o.id for o in history.profile.obligations}
+    assert [value for _, _, value in rows(built, "monitoring")] == [  # none of these was met in the fixture
+        "0" if switched_on & set(obligations) else "not recorded" for _, _, obligations in MONITORING]
+    assert rows(built, "monitoring")[0][2] == "not recorded"  # no case record carries an accommodation type
     assert built.report.summary == [
         "8 obligation deadlines of the service fell due in 2026Q3: 3 met on time, 1 met late, 3 not met by "
         "30 September 2026, 1 no longer applied.",
