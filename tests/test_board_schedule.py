@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import email
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
@@ -28,7 +28,8 @@ from checker.daemon import Daemon
 from checker.metrics import Metrics
 from checker.profiles import load_profile
 from checker.settings import HealthSettings, ReportSettings
-from checker.state.schema import outbox
+from checker.state.retention import purge_personal_data
+from checker.state.schema import due_occurrence, outbox
 from notifiers.graph_mail import GraphMailConfig, GraphMailNotifier
 from notifiers.smtp import SmtpConfig, SmtpNotifier
 
@@ -170,3 +171,23 @@ def test_the_annual_review_reminder_goes_a_month_before_once(app: App, tmp_path:
     assert [k for k, _ in keys(app, "review:")] == [f"review:lancashire:2026-04-01:{HOS}",
                                                     f"review:lancashire:2027-04-01:{HOS}"]
     assert app.profile.annual_review is None  # the bundled profile sets no date: no reminder
+
+
+def test_a_report_whose_key_retention_erased_is_not_sent_again(app: App) -> None:
+    def plan(day: date) -> int:
+        return plan_board_messages(app.engine, app.profile, today=day, now=at(day), head_of_service=HOS,
+                                   recipients=(), threshold=5).reports
+
+    assert plan(THURSDAY_1_OCT) == 1
+    with app.engine.begin() as connection:  # as if delivered
+        connection.execute(outbox.update().where(outbox.c.key.startswith("report:"))
+                           .values(state="sent", sent_at=at(THURSDAY_1_OCT)))
+    erased = purge_personal_data(app.engine, at(date(2026, 10, 5)), timedelta(days=1))  # a very short keep
+    assert erased.messages >= 1
+    assert keys(app, "report:") == []
+    assert plan(date(2026, 10, 6)) == 0
+    with app.engine.connect() as connection:  # the board's history loses the advisers of what ended long ago
+        advisers = connection.execute(select(due_occurrence.c.adviser_email).where(
+            due_occurrence.c.ended_on < date(2026, 10, 4))).scalars().all()
+    assert advisers
+    assert set(advisers) == {None}

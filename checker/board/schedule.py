@@ -17,7 +17,7 @@ import base64
 import calendar as months
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select, update
@@ -29,6 +29,7 @@ from checker.delivery import message_to_json
 from checker.profiles import Profile
 from checker.rendering.environment import environment
 from checker.state.outbox import add_message
+from checker.state.retention import ERASED
 from checker.state.schema import outbox
 from notifiers.base import Attachment, Message
 
@@ -69,6 +70,15 @@ def review_due(today: date, profile: Profile) -> date | None:
 def _exists(engine: Engine, key: str) -> bool:
     with engine.connect() as connection:
         return connection.execute(select(outbox.c.id).where(outbox.c.key == key)).first() is not None
+
+
+def _erased_since(engine: Engine, kind: str, since: date) -> bool:
+    """Whether a message of ``kind`` planned since ``since`` has had its key erased by retention
+    (``retention.keep_personal_data_days`` shorter than the window): then it was sent, and is not again."""
+    with engine.connect() as connection:
+        return connection.execute(select(outbox.c.id).where(
+            outbox.c.kind == kind, outbox.c.key.startswith(f"{ERASED}:"),
+            outbox.c.created_at >= datetime.combine(since, time(0), tzinfo=UTC))).first() is not None
 
 
 def _queue(engine: Engine, message: Message, kind: str, now: datetime) -> bool:
@@ -113,12 +123,13 @@ def plan_board_messages(engine: Engine, profile: Profile, *, today: date, now: d
     everyone = list(dict.fromkeys([*([head_of_service] if head_of_service else []), *recipients]))
     if quarter is not None:
         waiting = [r for r in everyone if not _exists(engine, f"report:{quarter}:{r}")]
-        if waiting:
+        if waiting and not _erased_since(engine, "report", quarter.next().start):
             built = build_report(engine, profile, quarter, threshold=threshold, generated=today)
             reports = sum(_queue(engine, report_email(built, f"report:{quarter}:{r}", r), "report", now)
                           for r in waiting)
     review = review_due(today, profile)
-    if review is not None and head_of_service:
+    opened = review - timedelta(days=31) if review is not None else None
+    if review is not None and opened is not None and head_of_service and not _erased_since(engine, "review", opened):
         key = f"review:{profile.name}:{review}:{head_of_service}"
         text = (f"The annual review of the {profile.title} is due on {long_date(review)}.\n\nThe quarterly "
                 "compliance reports (`checker report`) show how each obligation has been met since the last "

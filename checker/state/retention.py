@@ -27,7 +27,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, String, and_, cast, func, literal, or_, select, update
 
-from checker.state.schema import notification, obligation_instance, outbox, outbox_action, run, suppression
+from checker.state.schema import (
+    due_occurrence,
+    notification,
+    obligation_instance,
+    outbox,
+    outbox_action,
+    run,
+    suppression,
+)
 
 FINISHED = ("sent", "cancelled")
 
@@ -108,6 +116,9 @@ def purge_personal_data(engine: Engine, now: datetime, keep: timedelta) -> Erase
         decisions = connection.execute(
             update(outbox_action).where(outbox_action.c.at < before, outbox_action.c.by != ERASED).values(by=ERASED)
         ).rowcount
+        connection.execute(  # the board's history (state/occurrences.py): the adviser of what ended long ago
+            update(due_occurrence).where(due_occurrence.c.ended_on < before.date(),
+                                         due_occurrence.c.adviser_email.is_not(None)).values(adviser_email=None))
     return Erased(instances, items, messages, runs, suppressions, decisions)
 
 
