@@ -1,4 +1,4 @@
-"""Migration 0005 adds the board's history tables (due occurrences, the data-error log) and keeps the data."""
+"""Migration 0006 adds the board's history tables (due occurrences, the data-error log) and keeps the data."""
 
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(config, revision)
 
 
-def test_0005_adds_the_history_tables_keeps_the_data_and_goes_back(tmp_path: Path) -> None:
+def test_0006_adds_the_history_tables_keeps_the_data_and_goes_back(tmp_path: Path) -> None:
     engine = open_database(f"sqlite:///{tmp_path / 'state.sqlite'}")
     try:
-        migrate(engine, "0004")
+        migrate(engine, "0005")
         with engine.begin() as connection:
             connection.execute(run.insert().values(kind="tick", started_at=T0, as_of=T0.date(), profile="lancashire",
                                                    source="csv", outcome="ok"))
@@ -35,7 +35,7 @@ def test_0005_adds_the_history_tables_keeps_the_data_and_goes_back(tmp_path: Pat
         assert {"due_occurrence", "data_error_log"} <= set(inspect(engine).get_table_names())
         with engine.connect() as connection:
             assert connection.execute(select(run.c.outcome)).scalars().all() == ["ok"]
-        migrate(engine, "0004", down=True)
+        migrate(engine, "0005", down=True)
         assert not {"due_occurrence", "data_error_log"} & set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
