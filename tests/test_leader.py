@@ -195,9 +195,12 @@ from datetime import UTC, datetime, timedelta
 from checker.state.database import open_database
 from checker.state.leader import try_acquire
 
-url, holder, start, seconds, slot_seconds = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:6])
+url, holder, seconds, slot_seconds = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:5])
 engine = open_database(url)
+engine.connect().close()
 base, ttl = datetime(2026, 12, 1, tzinfo=UTC), timedelta(seconds=30)
+print("ready", flush=True)
+start = float(sys.stdin.readline())  # the parent sends one start time once both children are ready
 time.sleep(max(0.0, start - time.time()))
 attempted, won = set(), set()
 while (elapsed := time.time() - start) < seconds:
@@ -214,19 +217,28 @@ def test_of_two_processes_looping_on_the_same_slots_never_both_hold_one(url: str
     engine = open_database(url)
     upgrade(engine)
     engine.dispose()
-    start = time.time() + 2.0  # both have imported and connected by then
-    children = [subprocess.Popen([sys.executable, "-c", CONTENDER, url, holder, str(start), "2.0", "0.05"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    children = [subprocess.Popen([sys.executable, "-c", CONTENDER, url, holder, "2.0", "0.05"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for holder in ("process-1", "process-2")]
+    for child in children:  # both have imported and connected, however slow the machine is today
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+    start = time.time() + 0.5
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write(f"{start}\n")
+        child.stdin.close()
     reports = []
     for child in children:
-        out, err = child.communicate(timeout=60)
-        assert child.returncode == 0, err
+        assert child.stdout is not None
+        assert child.stderr is not None
+        out, err = child.stdout.read(), child.stderr.read()
+        assert child.wait(timeout=60) == 0, err
         reports.append(json.loads(out))
     first, second = ({*r["won"]} for r in reports)
     assert not first & second, f"slots held by both processes at once: {sorted(first & second)}"
     contended = set(reports[0]["attempted"]) & set(reports[1]["attempted"])
-    assert len(contended) >= 10, "the two processes hardly overlapped; the test proved nothing"
+    assert len(contended) >= 10, f"the two processes hardly overlapped; the test proved nothing: {reports}"
     assert len((first | second) & contended) >= len(contended) - 2  # nearly every contended slot had a winner
 
 
