@@ -141,3 +141,18 @@ def test_a_future_stage_start_in_the_disputes_file_is_a_data_error_of_check(env:
     ran = env.run_once(cases, disputes=disputes)
     assert ran.exit_code == 0, ran.output
     assert "D9" not in {i.ref for i in env.open_instances()}
+
+
+@pytest.mark.parametrize(("row", "column"), [
+    pytest.param({"date_of_birth": "10th May 2009"}, "date_of_birth", id="unparseable"),
+    pytest.param({"date_of_birth": "31/02/2009"}, "date_of_birth", id="not-a-calendar-date"),
+    pytest.param({"date_of_birth": "2009-05-10", "looked_after_since": "2009-05-01"}, "looked_after_since",
+                 id="in-care-before-birth"),
+])
+def test_a_data_error_does_not_repeat_the_date_of_birth(tmp_path: Path, lancashire: Profile, row: dict[str, str],
+                                                        column: str) -> None:
+    outcome = evaluate(tmp_path, lancashire, [{"case_ref": "C1", **row}])
+    message = outcome.error("C1", None, column)
+    assert row["date_of_birth"] not in message
+    assert "2009-05-10" not in message
+    rejected(outcome, "C1")

@@ -66,6 +66,16 @@ CARE_PERIOD_COLUMNS = frozenset({"looked_after_since", "ceased_looked_after_on"}
 OLDEST_YEARS = 30
 
 
+def _unquoted(exc: ValueFormatError) -> str:
+    """A date error without the cell it was about (for the date of birth, which is personal data)."""
+    reason = str(exc)
+    if "time of day" in reason:
+        return "has a time of day; a date is needed"
+    if "calendar" in reason:
+        return "is not a real calendar date"
+    return "is not a date; write YYYY-MM-DD or DD/MM/YYYY"
+
+
 def too_long(column: str, value: str) -> str:
     """The data error for a key longer than the state database keeps."""
     return (f"{column} is {len(value)} characters long, more than the {KEY_MAX_LENGTH} allowed; the record "
@@ -128,9 +138,9 @@ class CaseValidator:
         """The date of birth, or ``None`` with the reason in ``found`` (every reason rejects the case)."""
         try:
             dob = parse_date(row.get("date_of_birth"))
-        except ValueFormatError as exc:
+        except ValueFormatError as exc:  # the cell is not repeated: a date of birth is personal data
             dob = None
-            found.append(("date_of_birth", f"date_of_birth {exc}"))
+            found.append(("date_of_birth", f"date_of_birth {_unquoted(exc)}"))
         else:
             if dob is None:
                 found.append(("date_of_birth", "date_of_birth is empty; it is required"))
@@ -163,7 +173,7 @@ class CaseValidator:
             values[at] = value
         since = values[_SINCE]
         if since is not None and dob is not None and since < dob:
-            found.append(("looked_after_since", f"looked_after_since {since} is before the date of birth {dob}"))
+            found.append(("looked_after_since", f"looked_after_since {since} is before the date of birth"))
         ceased = values[_CEASED]
         if ceased is not None and since is not None and ceased < since:
             found.append(("ceased_looked_after_on",
