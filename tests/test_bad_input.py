@@ -1,4 +1,4 @@
-"""Bad input (obligations.md §2 "Values" and "Bad input", obligations-extended.md §2.1), one rule a test.
+"""Bad input (docs/input.md, "Values" and "Bad input"), one rule a test.
 
 A bad record never stops the run and never silently disappears: it is listed with its case_ref (and
 dispute_ref), the field and a plain-English message, and every other record is still evaluated. Each
@@ -32,7 +32,7 @@ DISPUTE_HEADER = ("dispute_ref", "case_ref", "stage", "stage_started_on", "resol
 CORE = frozenset({"housing-register-initial", "housing-register-renewal", "pathway-plan-review",
                   "custody-release-review", "dispute-escalation"})
 
-# Every date column of obligations.md §2 and obligations-extended.md §2 (extended §2.1: all of them count).
+# Every date column of the input contract, core and extended (docs/input.md): all of them count.
 DATE_COLUMNS = (
     "looked_after_since", "ceased_looked_after_on", "housing_register_joined_on", "housing_register_renewed_on",
     "pathway_plan_reviewed_on", "custody_started_on", "release_date", "release_review_invited_on",

@@ -545,7 +545,7 @@ def thirty_years_before(day: date) -> date:
 
 
 def as_read_on(row: dict[str, object], as_of: date) -> dict[str, object] | None:
-    """The row as obligations.md §2 v1.2 reads it on ``as_of``: ``None`` when the case is rejected."""
+    """The row as docs/input.md "Bad input" reads it on ``as_of``: ``None`` when the case is rejected."""
     dob = row["date_of_birth"]
     assert isinstance(dob, date)
     if dob > as_of or dob < thirty_years_before(as_of):

@@ -145,9 +145,12 @@ def test_the_json_example_of_input_is_what_check_prints(tmp_path: Path) -> None:
 
 def shipped_texts() -> Iterator[tuple[str, str]]:
     yield "README.md", (ROOT / "README.md").read_text(encoding="utf-8")
-    for folder, pattern in (("docs", "*.md"), ("config", "*.toml"), ("config", "*.sql"), ("config", "*.j2")):
+    for folder, pattern in (("docs", "*.md"), ("config", "*"), ("checker", "*.py"), ("rules", "*.py"),
+                            ("notifiers", "*.py"), ("bench", "*.py"), ("tests", "*.py"), (".ci", "*")):
         for path in sorted((ROOT / folder).rglob(pattern)):
-            yield str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")
+            if path.is_file() and path.suffix not in {".png", ".pyc"} and path.name != "test_docs.py":
+                yield str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")
+    yield "Dockerfile", (ROOT / "Dockerfile").read_text(encoding="utf-8")
 
 
 def help_texts(command: click.Command, path: tuple[str, ...]) -> Iterator[tuple[str, str]]:

@@ -358,7 +358,7 @@ def test_the_typed_postgres_source_really_hands_over_typed_values(caseload: Case
 
 
 def test_the_caseload_covers_the_core_obligations(caseload: Caseload, profile: Profile) -> None:
-    """Spot checks against obligations.md, so the comparison above compares something worth comparing."""
+    """Spot checks against the contract in docs/input.md, so the comparison above compares something worth comparing."""
     findings, errors = evaluate(CsvSource(caseload.cases_csv, caseload.disputes_csv), profile, date(2026, 11, 23))
     docs = [json.loads(f) for f in findings]
     by_key = {(d["case_ref"], d["obligation"], d["ref"]): d for d in docs}
