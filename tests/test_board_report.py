@@ -21,6 +21,7 @@ from checker.board.charts import charts
 from checker.board.figures import MONITORING, Report, Table
 from checker.board.period import Quarter
 from checker.cli import main
+from checker.cli.common import today_in_london
 
 Q3 = Quarter(2026, 3)
 TODAY = date(2026, 10, 9)
@@ -139,6 +140,16 @@ def test_checker_report_writes_the_page_the_csv_files_and_the_charts(history: Ap
     bad = CliRunner().invoke(main, ["report", "--period", "2026Q5", "--out", str(out)])
     assert bad.exit_code == 2
     assert "'2026Q5' is not a quarter" in bad.output
+
+
+def test_a_quarter_still_in_progress_is_refused(tmp_path: Path) -> None:
+    # Its deadlines still to come would count as "not met"; the daemon sends a quarter's report only after it.
+    today = today_in_london()
+    current = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    result = CliRunner().invoke(main, ["report", "--period", current, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "its report can be made from the next day" in result.output
+    assert not (tmp_path / "out").exists()
 
 
 def history_tables(history: App) -> list[Table]:

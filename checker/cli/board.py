@@ -34,7 +34,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 @profile_option
 @reports_failures
 def report(period: str, team: str | None, out: Path, threshold: int | None, profile: str | None) -> None:
-    """The quarterly protocol compliance report from the state database's history."""
+    """The quarterly protocol compliance report from the state database's history, for a quarter that has ended."""
     from checker.board.build import build_report  # noqa: PLC0415 - matplotlib only for this command
     from checker.board.period import Quarter  # noqa: PLC0415 - as above
 
@@ -42,11 +42,16 @@ def report(period: str, team: str | None, out: Path, threshold: int | None, prof
         quarter = Quarter.parse(period)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
+    today = today_in_london()
+    if quarter.end >= today:
+        raise click.BadParameter(
+            f"{period} ends on {quarter.end:%d %B %Y}: its report can be made from the next day. Before then every "
+            "deadline of the quarter still to come would count as not met.", param_hint="--period")
     app = _app(profile)
     limit = threshold if threshold is not None else app.settings.report.small_number_threshold
     if limit < 1:
         raise click.BadParameter("must be at least 1", param_hint="--threshold")
-    built = build_report(app.engine, app.profile, quarter, team=team, threshold=limit, generated=today_in_london())
+    built = build_report(app.engine, app.profile, quarter, team=team, threshold=limit, generated=today)
     written = built.write(out)
     for line in built.report.summary:
         literal.echo(line)
