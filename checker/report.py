@@ -1,27 +1,17 @@
-"""Writing results: the JSON document of docs/input.md (streamed) and the readable table.
+"""Writing results: the JSON document of docs/input.md, streamed (the table and CSV: ``report_text``).
 
-The JSON writer streams findings as the engine yields them, so a million cases never sit in memory;
-the table groups by adviser and so holds the findings it shows. Neither prints names: case refs only.
-The table shows every value literally (``checker.literal.cell``): Rich never reads data as markup, and
-control characters are shown escaped.
+The JSON writer streams findings as the engine yields them, so a million cases never sit in memory.
+It prints no names: case refs only.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 from json.encoder import encode_basestring
 from typing import IO, Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
-from checker.literal import cell, literal
-from rules.records import DataError, Finding, Status
-
-NO_ADVISER = "(no adviser allocated)"
+from rules.records import DataError, Finding
 
 
 def finding_document(f: Finding) -> dict[str, Any]:
@@ -113,56 +103,3 @@ def write_json(out: IO[str], as_of: date, findings: Iterable[Finding],
         out.write("\n  " + ",\n  ".join(errors))
     out.write("\n ]\n}\n")
     return count
-
-
-_ORDER = {Status.OVERDUE: 0, Status.PENDING: 1, Status.MET: 2}
-
-
-def _when(f: Finding, as_of: date) -> str:
-    if f.status is Status.MET:
-        return f"done {f.completed_on}"
-    if f.status is Status.OVERDUE:
-        return f"{f.working_days_overdue} working days overdue"
-    left = (f.due_date - as_of).days
-    return "due today" if left == 0 else f"due in {left} day{'s' if left != 1 else ''}"
-
-
-def write_table(console: Console, as_of: date, results: Iterable[tuple[str | None, list[Finding]]],
-                data_errors: Callable[[], Iterable[DataError]], show_met: bool = False) -> None:
-    """Findings grouped by adviser, overdue first, with counts; then the data errors."""
-    by_adviser: dict[str, list[Finding]] = defaultdict(list)
-    totals: Counter[Status] = Counter()
-    for adviser, findings in results:
-        by_adviser[adviser or NO_ADVISER].extend(findings)
-        totals.update(f.status for f in findings)
-    for adviser in sorted(by_adviser, key=lambda a: (a == NO_ADVISER, a)):
-        findings = by_adviser[adviser]
-        counts = Counter(f.status for f in findings)
-        shown = sorted((f for f in findings if show_met or f.status is not Status.MET),
-                       key=lambda f: (_ORDER[f.status], f.due_date, f.case_ref, f.obligation))
-        title = (f"{adviser}: {counts[Status.OVERDUE]} overdue, {counts[Status.PENDING]} pending, "
-                 f"{counts[Status.MET]} met")
-        table = Table(title=Text(literal(title)), title_justify="left", expand=False)
-        for heading in ("status", "case", "obligation", "due", "when", "escalated to", "citation"):
-            table.add_column(heading)
-        for f in shown:
-            style = "bold red" if f.status is Status.OVERDUE else ("" if f.status is Status.PENDING else "dim")
-            escalated = (f"stage {f.escalate_to_stage}" if f.escalate_to_stage
-                         else (f.escalated_to.value if f.escalated_to else ""))
-            label = f.obligation + (f" {f.ref}" if f.ref else "")
-            table.add_row(*(cell(v) for v in (f.status.value, f.case_ref, label, f.due_date.isoformat(),
-                                              _when(f, as_of), escalated, f.citation)), style=style)
-        console.print(table)
-    errors = list(data_errors())
-    console.print(
-        f"\nAs of {as_of}: {totals[Status.OVERDUE]} overdue, {totals[Status.PENDING]} pending, "
-        f"{totals[Status.MET]} met across {len(by_adviser)} advisers; {len(errors)} data errors.",
-        markup=False, emoji=False,
-    )
-    if errors:
-        table = Table(title="Data errors (fix these in the case-management system)", title_justify="left")
-        for heading in ("case", "dispute", "field", "problem"):
-            table.add_column(heading)
-        for e in errors:
-            table.add_row(*(cell(v) for v in (e.case_ref or "", e.dispute_ref or "", e.field, e.message)))
-        console.print(table)

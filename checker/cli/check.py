@@ -15,7 +15,9 @@ from checker.cli.common import (
     as_of_option,
     cases_option,
     disputes_option,
+    filter_options,
     format_option,
+    make_filters,
     profile_option,
     reports_failures,
     source_option,
@@ -37,10 +39,15 @@ from checker.sources.factory import open_source
 @source_option
 @format_option
 @click.option("--show-met", is_flag=True, help="In the table, list met obligations too.")
+@filter_options
 @reports_failures
 def check(as_of: date, profile: str | None, cases: Path | None, disputes: Path | None,
-          source: str | None, output: str, show_met: bool) -> None:
-    """Evaluate every obligation of the profile for every case. Sends nothing, writes no state."""
+          source: str | None, output: str, show_met: bool, statuses: tuple[str, ...], teams: tuple[str, ...],
+          advisers: tuple[str, ...]) -> None:
+    """Evaluate every obligation of the profile for every case. Sends nothing, writes no state.
+
+    --status, --team and --adviser keep only the findings asked for, in every format; data errors are
+    always listed. Progress is shown on stderr when it is a terminal."""
     settings = Settings()
     loaded = load_profile(profile or settings.profile, settings.config_dir)
     opened = open_source(settings, cases, disputes, source)
@@ -48,7 +55,8 @@ def check(as_of: date, profile: str | None, cases: Path | None, disputes: Path |
     for unknown in opened.unknown_columns():  # on stderr: the JSON document on stdout stays as specified
         literal.echo(f"checker: note: {unknown.describe()}", err=True)
     evaluation = Evaluation(opened, loaded, as_of)
-    write_results(evaluation.results(), as_of, lambda: evaluation.data_errors, output, show_met=show_met)
+    write_results(evaluation.results(), as_of, lambda: evaluation.data_errors, output, show_met=show_met,
+                  filters=make_filters(statuses, teams, advisers))
 
 
 @click.command()

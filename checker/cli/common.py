@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from itertools import chain
 from pathlib import Path
@@ -15,14 +16,15 @@ import click
 from click.core import ParameterSource
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
-from rich.console import Console
 
 from checker import literal
+from checker.cli.progress import with_progress
 from checker.engine import CaseResult
 from checker.profiles import ProfileError
-from checker.report import write_json, write_table
+from checker.report import write_json
+from checker.report_text import Row, error_lines, write_csv, write_table
 from checker.sources import SourceError
-from rules.records import DataError
+from rules.records import DataError, Status
 
 if TYPE_CHECKING:  # only for the annotation: the state package pulls in SQLAlchemy and Alembic
     from checker.state.suppressions import Suppression
@@ -70,21 +72,72 @@ disputes_option = click.option("--disputes", type=click.Path(path_type=Path, dir
                                help="Disputes CSV file (columns: `checker columns`, docs/input.md).")
 source_option = click.option("--source", "source", default=None, metavar="NAME",
                              help="A source configured in settings instead of CSV files.")
-format_option = click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
-                             help="table: grouped by adviser, overdue first; json: the document of docs/input.md.")
+format_option = click.option("--format", "output", type=click.Choice(["table", "json", "csv"]), default="table",
+                             help="table: grouped by adviser, overdue first; json: the document of docs/input.md; "
+                                  "csv: one row per finding (data errors on stderr).")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which findings to print: by status, and by the case's team and adviser (any of each; none: all)."""
+
+    statuses: frozenset[Status] = frozenset()
+    teams: frozenset[str] = frozenset()  # casefolded
+    advisers: frozenset[str] = frozenset()  # casefolded
+
+    def rows(self, results: Iterable[CaseResult]) -> Iterator[Row]:
+        """(adviser, team, findings) of each case the filters keep, with the findings they keep."""
+        for r in results:
+            case = r.case
+            if self.teams and (case.team or "").casefold() not in self.teams:
+                continue
+            if self.advisers and (case.adviser_email or "").casefold() not in self.advisers:
+                continue
+            if not self.statuses:
+                yield case.adviser_email, case.team, r.findings
+            elif kept := [f for f in r.findings if f.status in self.statuses]:
+                yield case.adviser_email, case.team, kept
+
+
+def filter_options(command: Callable[P, R]) -> Callable[P, R]:
+    """``--status``, ``--team`` and ``--adviser``, each repeatable (``make_filters`` turns them into ``Filters``)."""
+    options = [
+        click.option("--status", "statuses", multiple=True, type=click.Choice([s.value for s in Status]),
+                     help="Only findings of this status (repeat for several)."),
+        click.option("--team", "teams", multiple=True, metavar="TEAM",
+                     help="Only cases of this team (repeat for several; any case)."),
+        click.option("--adviser", "advisers", multiple=True, metavar="EMAIL",
+                     help="Only cases of this personal adviser (repeat for several; any case)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def make_filters(statuses: tuple[str, ...], teams: tuple[str, ...], advisers: tuple[str, ...]) -> Filters:
+    return Filters(frozenset(Status(s) for s in statuses), frozenset(t.casefold() for t in teams),
+                   frozenset(a.strip().casefold() for a in advisers))
 
 
 def write_results(results: Iterator[CaseResult], as_of: date, data_errors: Callable[[], Iterable[DataError]],
-                  output: str, show_met: bool = False) -> None:
-    """Print an evaluation's results as ``checker check`` does: the §5 JSON document, or the table."""
+                  output: str, show_met: bool = False, filters: Filters = Filters()) -> None:
+    """Print an evaluation's results as ``checker check`` does: the JSON document, the table, or CSV.
+
+    Data errors are never filtered: a rejected record's team and adviser cannot be relied on.
+    """
+    results = with_progress(results, "cases", streams_to_stdout=output != "table")
     if output == "json":
         first = next(results, None)  # opens the source: a failure here prints no half document
         rest = chain([first], results) if first is not None else iter(())
-        findings = (f for result in rest for f in result.findings)
+        findings = (f for row in filters.rows(rest) for f in row[2])
         write_json(sys.stdout, as_of, findings, data_errors)
+    elif output == "csv":
+        write_csv(sys.stdout, filters.rows(results))
+        for line in error_lines(data_errors()):
+            literal.echo(line, err=True)
     else:
-        rows = ((r.case.adviser_email, r.findings) for r in results)
-        write_table(Console(), as_of, rows, data_errors, show_met=show_met)
+        write_table(sys.stdout, as_of, filters.rows(results), data_errors,
+                    show_met=show_met or Status.MET in filters.statuses)
 
 
 def given(ctx: click.Context, name: str) -> bool:
