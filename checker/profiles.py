@@ -44,6 +44,28 @@ class ReminderPolicy(_Strict):
     overdue_every_working_days: int = Field(default=5, ge=1)
 
 
+class SuppressionLimits(_Strict):
+    """How far ahead a snooze or a waiver may reach, in calendar days from the day it is recorded."""
+
+    snooze_max_days: int = Field(default=28, ge=1)
+    waiver_max_days: int = Field(default=365, ge=1)
+
+
+class EscalationRepeats(_Strict):
+    """Every how many working days an escalation is told again to each role while the item stays overdue.
+
+    0 tells that role once. Defaults: the manager weekly (5), the senior manager fortnightly (10), the
+    head of service monthly (20).
+    """
+
+    manager: int = Field(default=5, ge=0)
+    senior_manager: int = Field(default=10, ge=0)
+    head_of_service: int = Field(default=20, ge=0)
+
+    def every(self, role: Role) -> int:
+        return int(getattr(self, role.value, 0))
+
+
 class CalendarSettings(_Strict):
     closures: tuple[date, ...] = ()
 
@@ -73,7 +95,9 @@ class _ProfileHeader(_Strict):
 class _ProfileFile(_Strict):
     profile: _ProfileHeader
     escalation: EscalationThresholds = EscalationThresholds()
+    escalation_repeats: EscalationRepeats = EscalationRepeats()
     reminders: ReminderPolicy = ReminderPolicy()
+    suppressions: SuppressionLimits = SuppressionLimits()
     calendar: CalendarSettings = CalendarSettings()
     delivery_window: DeliveryWindow = DeliveryWindow()
     overrides: dict[str, dict[str, Any]] = {}
@@ -108,6 +132,8 @@ class Profile:
     calendar: WorkingCalendar
     delivery_window: DeliveryWindow
     annual_review: tuple[int, int] | None = None  # (month, day) of the protocol's yearly review
+    escalation_repeats: EscalationRepeats = field(default_factory=EscalationRepeats)
+    suppressions: SuppressionLimits = field(default_factory=SuppressionLimits)
 
     case_checks: tuple[tuple[Obligation[Any], CaseRuleKind, str | None], ...] = field(
         init=False, repr=False, compare=False)
@@ -288,5 +314,7 @@ def load_profile(name: str = DEFAULT_PROFILE, config_dir: Path | None = None) ->
         delivery_window=header.delivery_window,
         annual_review=(int(header.profile.annual_review[:2]), int(header.profile.annual_review[3:]))
         if header.profile.annual_review else None,
+        escalation_repeats=header.escalation_repeats,
+        suppressions=header.suppressions,
     )
 

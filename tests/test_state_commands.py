@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from click.testing import CliRunner, Result
 from support.caseload import custody_case, write_csv
 
 from checker.cli import main
+from checker.cli.common import today_in_london
 
 SOON = "2027-03-10"
 
@@ -41,25 +43,33 @@ def test_explain_writes_no_state_database(env: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "state").exists()
 
 
+def tick(cases: Path) -> None:
+    ran = invoke("run", "--once", "--cases", str(cases), "--as-of", "2026-11-23", "--no-digests")
+    assert ran.exit_code == 0, ran.output
+
+
 def test_a_snooze_is_recorded_and_shown_by_explain_and_history(env: Path) -> None:
-    snoozed = invoke("snooze", "C1", "custody-release-review", "--until", "2030-01-31",
+    tick(env)
+    until = (today_in_london() + timedelta(days=14)).isoformat()
+    snoozed = invoke("snooze", "C1", "custody-release-review", "--until", until,
                      "--reason", "release date under review by the prison", "--by", "tm.north")
     assert snoozed.exit_code == 0, snoozed.output
     explained = invoke("explain", "C1", "--cases", str(env), "--as-of", "2026-11-23")
     assert explained.exit_code == 0, explained.output
     assert "Snoozes and waivers" in explained.stdout
     assert "snooze" in explained.stdout
-    assert "until 2030-01-31 (in force), by tm.north: release date under review" \
-        in explained.stdout
+    assert f"until {until} (in force), by tm.north on " in explained.stdout
+    assert "release date under review" in explained.stdout
     history = invoke("history", "C1")
     assert "release date under review by the prison" in history.stdout
 
 
 def test_a_snooze_needs_a_known_obligation_a_reason_and_a_future_expiry(env: Path) -> None:
-    unknown = invoke("snooze", "C1", "no-such-duty", "--until", "2030-01-31", "--reason", "x")
+    tick(env)
+    unknown = invoke("snooze", "C1", "no-such-duty", "--until", "2026-12-31", "--reason", "x")
     assert unknown.exit_code == 2
     assert "not an obligation of profile lancashire" in unknown.stderr
-    assert invoke("waive", "C1", "custody-release-review", "--until", "2030-01-31").exit_code == 2  # no reason
+    assert invoke("waive", "C1", "custody-release-review", "--until", "2026-12-31").exit_code == 2  # no reason
     past = invoke("waive", "C1", "custody-release-review", "--until", "2020-01-31", "--reason", "moved away")
     assert past.exit_code == 2
 

@@ -146,10 +146,11 @@ def given(ctx: click.Context, name: str) -> bool:
 
 
 def suppression_line(s: Suppression, as_of: date) -> str:
-    """One snooze or waiver as ``explain`` and ``history`` show it."""
-    state = "revoked" if s.revoked_at else ("in force" if s.until >= as_of else "expired")
-    return (f"  {s.kind} {s.id} {s.obligation}{' ' + s.ref if s.ref else ''} until {s.until} ({state}), "
-            f"by {s.created_by}: {s.reason}")
+    """One snooze or waiver as ``explain``, ``history`` and ``snooze list`` show it (with who lifted it, when)."""
+    lifted = (f"; lifted {s.revoked_at:%Y-%m-%d %H:%M} UTC by {s.revoked_by or 'unknown'}"
+              if s.revoked_at is not None else "")
+    return (f"  {s.kind} {s.id} {s.case_ref} {s.obligation}{' ' + s.ref if s.ref else ''} until {s.until} "
+            f"({s.state(as_of)}), by {s.created_by} on {s.created_at:%Y-%m-%d}: {s.reason}{lifted}")
 
 
 def settings_problems(exc: ValidationError) -> str:

@@ -1,13 +1,15 @@
-"""Commands on the state: ``db upgrade``, ``outbox``, ``snooze``, ``waive``, ``history``."""
+"""Commands on the state: ``db upgrade``, ``outbox``, ``history`` (snoozes and waivers: ``suppressions.py``)."""
 
 from __future__ import annotations
 
 import getpass
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
 import click
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from checker import literal
@@ -15,15 +17,13 @@ from checker.app import App, utc_now
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
     as_of_option,
-    profile_option,
     reports_failures,
     suppression_line,
-    today_in_london,
 )
 from checker.settings import Settings
 from checker.state import outbox as box
 from checker.state import reports, suppressions
-from checker.state.database import current_revision, head_revision, open_database, upgrade
+from checker.state.database import current_revision, head_revision, open_database, open_existing, upgrade
 
 
 def _app(profile: str | None = None) -> App:
@@ -33,6 +33,32 @@ def _app(profile: str | None = None) -> App:
         literal.echo(f"checker: cannot open the state database: {exc.__class__.__name__}: "
                      f"{str(exc).splitlines()[0]}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
+
+
+def existing_app(profile: str | None = None) -> App:
+    """The application over a state database that exists already; if there is none, say so and exit.
+
+    ``history``, ``outbox``, ``snooze`` and ``waiver`` need what a tick recorded: they must not leave an
+    empty database behind where the operator mistyped the path, nor answer as if a real one were empty.
+    """
+    settings = Settings()
+    url = settings.state_url.get_secret_value()
+    try:
+        engine = open_existing(url)
+    except SQLAlchemyError as exc:
+        literal.echo(f"checker: cannot open the state database: {exc.__class__.__name__}: "
+                   f"{str(exc).splitlines()[0]}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    if engine is None:
+        parsed = make_url(url)
+        where = (f"at {Path(parsed.database or '').resolve()}" if parsed.get_backend_name() == "sqlite"
+                 else f"on {parsed.host or 'the server'} (database {parsed.database}) with checker's tables")
+        literal.echo(f"checker: there is no state database {where}; nothing has run against it yet. Check "
+                   "CHECKER_STATE_URL (or state_url in the settings file); `checker run --once` or "
+                   "`checker db upgrade` creates one.", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    engine.dispose()
+    return _app(profile)
 
 
 @click.group()
@@ -60,7 +86,7 @@ def outbox(ctx: click.Context, show_all: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     states = ("held", "parked", "pending", "sending", "sent", "cancelled") if show_all else box.OPERATOR_STATES
-    messages = box.listing(_app().engine, states)
+    messages = box.listing(existing_app().engine, states)
     if not messages:
         literal.echo("No held or parked messages." if not show_all else "The outbox is empty.")
         return
@@ -75,7 +101,7 @@ def outbox(ctx: click.Context, show_all: bool) -> None:
 def _decide(action: Literal["retry", "drop"], message_id: int | None, every: bool, by: str | None) -> list[int]:
     if (message_id is None) == (not every):
         raise click.UsageError("give a message id or --all (not both)")
-    return box.operator_action(_app().engine, action, message_id, by=by or getpass.getuser(), now=utc_now())
+    return box.operator_action(existing_app().engine, action, message_id, by=by or getpass.getuser(), now=utc_now())
 
 
 _BY = click.option("--by", metavar="NAME", help="Who decides, for the record (default: your login name).")
@@ -108,53 +134,14 @@ def outbox_drop(message_id: int | None, drop_all: bool, by: str | None) -> None:
     literal.echo(f"{count} message{'s' if count != 1 else ''} dropped; never sent by checker.")
 
 
-def _suppress(kind: suppressions.Kind, case_ref: str, obligation: str, ref: str, until: date, reason: str,
-              by: str | None, profile: str | None) -> None:
-    app = _app(profile)
-    known = {o.id for o in app.profile.obligations}
-    if obligation not in known:
-        raise click.BadParameter(f"{obligation!r} is not an obligation of profile {app.profile.name}; "
-                                 f"use one of: {', '.join(sorted(known))}", param_hint="OBLIGATION")
-    try:
-        ident = suppressions.add(app.engine, kind=kind, case_ref=case_ref, obligation=obligation, ref=ref,
-                                 reason=reason, until=until, created_by=by or getpass.getuser(), now=utc_now(),
-                                 today=today_in_london())
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    literal.echo(f"{kind} {ident} recorded for {case_ref} {obligation}{' ' + ref if ref else ''} until {until}.")
-
-
-def _suppression_command(kind: suppressions.Kind, help_text: str) -> click.Command:
-    @click.command(kind, help=help_text)
-    @click.argument("case_ref")
-    @click.argument("obligation")
-    @click.option("--ref", default="", help="The dispute_ref, for dispute-escalation.")
-    @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
-                  help="Expiry date (inclusive), YYYY-MM-DD.")
-    @click.option("--reason", required=True, help="Why: recorded, and shown by explain and history.")
-    @click.option("--by", default=None, help="Who decided (default: the login name).")
-    @profile_option
-    @reports_failures
-    def command(case_ref: str, obligation: str, ref: str, until: object, reason: str, by: str | None,
-                profile: str | None) -> None:
-        _suppress(kind, case_ref, obligation, ref, until.date(), reason, by, profile)  # type: ignore[attr-defined]
-
-    return command
-
-
-snooze = _suppression_command(
-    "snooze", "Pause the owner's reminders for one obligation of one case until a date (escalations go on).")
-waive = _suppression_command(
-    "waive", "Waive one obligation of one case until a date: no reminders, escalations or digest entries.")
-
-
 @click.command()
 @click.argument("case_ref")
 @as_of_option
 @reports_failures
 def history(case_ref: str, as_of: date) -> None:
-    """The audit trail of one case: what changed, and who was told what, when."""
-    app = _app()
+    """The audit trail of one case: what changed, who was told what, when, and its snoozes and waivers
+    (with who lifted one, and when)."""
+    app = existing_app()
     with app.engine.connect() as connection:
         events, notes = reports.case_history(connection, case_ref)
     recorded = suppressions.for_case(app.engine, case_ref)

@@ -9,7 +9,7 @@ Tables
   ``outbox``: the messages that group them (one per recipient, channel and tick), with the delivery
   state machine pending → sending → sent | parked | held | cancelled (``checker.state.outbox``);
   ``outbox_action``: what an operator did to a held or parked message (retry, drop), by whom, when.
-- ``suppression``: snoozes and waivers, each with a reason and an expiry date.
+- ``suppression``: snoozes and waivers, each with a reason and an expiry date, and who lifted one early.
 - ``run``: the run log, one row per tick.
 - ``worker_heartbeat``: each delivering process, beating while it works, so that a message claimed by
   a process that died is resumed as soon as its heartbeat lapses (``checker.state.heartbeat``).
@@ -213,7 +213,8 @@ suppression = Table(
     Column("until", Date, nullable=False),
     Column("created_by", String(WHO), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("revoked_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),  # lifted (``checker snooze lift``) at this instant ...
+    Column("revoked_by", String(200)),  # ... by this person (the audit of the lift)
     Index("ix_suppression_case", "case_ref", "obligation", "ref"),
 )
 

@@ -4,7 +4,9 @@
   still show the obligation, because a snooze is the adviser's, not the manager's, decision.
 - waive: the obligation plans nothing at all (no reminder, no escalation, not in digests as overdue)
   until the expiry date, for when the protocol step does not fit this young person.
-Recording one cancels the reminders already planned for it and not yet sent.
+Recording one cancels the reminders already planned for it and not yet sent. One can be lifted early
+(``lift``: who and when are kept, and shown by ``checker history``); what it silenced stays told, and
+reminders resume from the obligation's next stage.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -36,6 +38,37 @@ class Suppression:
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+    revoked_by: str | None = None
+
+    def state(self, today: date) -> str:
+        if self.revoked_at is not None:
+            return "lifted"
+        return "in force" if self.until >= today else "expired"
+
+
+def _record(r: Any) -> Suppression:
+    return Suppression(r.id, r.kind, r.case_ref, r.obligation, r.ref, r.reason, r.until, r.created_by,
+                       r.created_at, r.revoked_at, r.revoked_by)
+
+
+def unknown_target(connection: Connection, case_ref: str, obligation: str, ref: str) -> str | None:
+    """Why (case, obligation, ref) cannot be snoozed or waived, or ``None`` when a tick has reported it.
+
+    A case is known once a tick has reported any obligation of it; an obligation of a known case once a
+    tick has found that it applies to the case.
+    """
+    rows = connection.execute(select(obligation_instance.c.obligation, obligation_instance.c.ref).where(
+        obligation_instance.c.case_ref == case_ref)).all()
+    if not rows:
+        return (f"case {case_ref} is not known to the state database: no tick has reported an obligation of it "
+                "(check the reference, or run a tick first)")
+    if not any(r.obligation == obligation for r in rows):
+        return f"{obligation} does not apply to case {case_ref} (no tick has reported it for that case)"
+    if not any(r.obligation == obligation and r.ref == ref for r in rows):
+        refs = sorted(r.ref for r in rows if r.obligation == obligation and r.ref)
+        which = f"give --ref, one of: {', '.join(refs)}" if refs else "it has no --ref"
+        return f"case {case_ref} has no {obligation} {ref or 'without a --ref'}; {which}"
+    return None
 
 
 def add(engine: Engine, *, kind: Kind, case_ref: str, obligation: str, ref: str, reason: str, until: date,
@@ -61,12 +94,33 @@ def add(engine: Engine, *, kind: Kind, case_ref: str, obligation: str, ref: str,
         return inserted_id(result)
 
 
-def revoke(engine: Engine, suppression_id: int, now: datetime) -> bool:
+def lift(engine: Engine, ids: Iterable[int], by: str, now: datetime) -> int:
+    """Lift the snoozes or waivers ``ids`` not lifted already, recording who and when; return how many."""
+    wanted = list(ids)
+    if not wanted:
+        return 0
     with engine.begin() as connection:
-        done = connection.execute(update(suppression).where(suppression.c.id == suppression_id,
-                                                            suppression.c.revoked_at.is_(None))
-                                  .values(revoked_at=now)).rowcount
-    return bool(done)
+        done: int = connection.execute(update(suppression).where(suppression.c.id.in_(wanted),
+                                                                 suppression.c.revoked_at.is_(None))
+                                       .values(revoked_at=now, revoked_by=by)).rowcount
+    return done
+
+
+def listing(engine: Engine, kind: Kind, *, case_ref: str | None = None, obligation: str | None = None,
+            ref: str | None = None, in_force_on: date | None = None) -> list[Suppression]:
+    """The snoozes or waivers recorded, oldest first: of one case (and obligation, ref) when given, and
+    only those in force on ``in_force_on`` when given (not lifted, not expired)."""
+    query = select(suppression).where(suppression.c.kind == kind).order_by(suppression.c.id)
+    if case_ref is not None:
+        query = query.where(suppression.c.case_ref == case_ref)
+    if obligation is not None:
+        query = query.where(suppression.c.obligation == obligation)
+    if ref is not None:
+        query = query.where(suppression.c.ref == ref)
+    if in_force_on is not None:
+        query = query.where(suppression.c.revoked_at.is_(None), suppression.c.until >= in_force_on)
+    with engine.connect() as connection:
+        return [_record(r) for r in connection.execute(query)]
 
 
 def active(connection: Connection, case_refs: Iterable[str], today: date) -> dict[tuple[str, str, str], str]:
@@ -88,6 +142,5 @@ def for_case(engine: Engine, case_ref: str) -> list[Suppression]:
     with engine.connect() as connection:
         rows = connection.execute(select(suppression).where(suppression.c.case_ref == case_ref)
                                   .order_by(suppression.c.id)).all()
-    return [Suppression(r.id, r.kind, r.case_ref, r.obligation, r.ref, r.reason, r.until, r.created_by,
-                        r.created_at, r.revoked_at) for r in rows]
+    return [_record(r) for r in rows]
 

@@ -1,0 +1,69 @@
+"""``checker check`` in table and CSV form against JSON on the same caseload (100k cases by default).
+
+    .venv/bin/python bench/check_formats.py [--cases N] [--runs R] [--as-of D] [--reuse]
+
+Generates the caseload into bench/out/small/ (as ``bench/run.py`` does; ``--reuse`` keeps one already made
+for the same size and date), then times ``checker check --format json``, ``--format table`` and
+``--format csv`` with their output thrown away (as a pipe would take it): one untimed warm-up, then R runs
+of each, interleaved. Prints the medians and each format's ratio to JSON. Target: the table costs no more
+than the JSON (ratio at most 1.1, for the noise of a shared machine). Exits 1 when it is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from run import CHECKER, OUT, generate
+
+TARGET = 1.1
+FORMATS = ("json", "table", "csv")
+
+
+def timed(command: list[str]) -> float:
+    """Wall seconds of one run, stdout and stderr thrown away (CSV writes the data errors on stderr)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, _usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        raise subprocess.CalledProcessError(os.waitstatus_to_exitcode(status), command)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--as-of", type=date.fromisoformat, default=datetime.now(ZoneInfo("Europe/London")).date())
+    parser.add_argument("--reuse", action="store_true")
+    args = parser.parse_args()
+    cases, disputes = generate(args.cases, OUT / "small", args.as_of, reuse=args.reuse)
+
+    def command(output: str) -> list[str]:
+        return [str(CHECKER), "check", "--format", output, "--cases", str(cases), "--disputes", str(disputes),
+                "--as-of", args.as_of.isoformat()]
+
+    for output in FORMATS:
+        timed(command(output))
+    walls: dict[str, list[float]] = {output: [] for output in FORMATS}
+    for _ in range(args.runs):
+        for output in FORMATS:
+            walls[output].append(timed(command(output)))
+    json_median = statistics.median(walls["json"])
+    print(f"checker check on {args.cases} cases, median of {args.runs} runs (wall seconds):")
+    for output in FORMATS:
+        median = statistics.median(walls[output])
+        print(f"  --format {output:<5} {median:7.2f} s  ({median / json_median:.2f} x json)")
+    ratio = statistics.median(walls["table"]) / json_median
+    print(f"table / json: {ratio:.2f} (target at most {TARGET})")
+    return 0 if ratio <= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
