@@ -2,11 +2,11 @@
 
 For each open obligation the owner gets the reminder of its current stage (``stages.py``); an
 overdue one that reached an escalation threshold goes to that role too (``escalated-<role>``,
-docs/profiles.md), and an overdue dispute to the role of its next stage
-(``dispute-stage-<n>``, 000 §18). With Teams switched on, the adviser's reminders also go to their
-activity feed, and a team's channel hears of what became overdue or was escalated (initials and case
-reference only). A waived obligation plans nothing; a snoozed one plans no owner reminders but its
-escalations still go. Facts carry names only for the adviser's own email.
+docs/profiles.md), and again every N working days per role while it stays overdue; an overdue dispute
+goes to the role of its next stage (``dispute-stage-<n>``, 000 §18). With Teams switched on, the
+adviser's reminders also go to their activity feed, and a team's channel hears of what became overdue or
+was escalated, once (initials and case reference only). A waived obligation plans nothing; a snoozed one
+plans no owner reminders but its escalations still go. Facts carry names only for the adviser's own email.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from checker.planning.recipients import Routing
-from checker.planning.stages import reminder_stage
+from checker.planning.stages import escalation_stage, reminder_stage
 from checker.profiles import Profile
 from checker.state.instances import NO_REF, Tracked, initials
 from checker.state.notifications import PlannedItem
@@ -28,6 +28,7 @@ EMAIL = "email"
 TEAMS_ACTIVITY = "teams_activity"
 TEAMS_CHANNEL = "teams_channel"
 SuppressionKey = tuple[str, str, str]
+REPEAT = "-repeat-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,10 @@ class ReminderPlanner:
             out += self._to_role(t, ob, f.owner, stage)
         if f.status is Status.OVERDUE:
             if f.stage is None and f.escalated_to is not None:
-                out += self._to_role(t, ob, f.escalated_to, f"escalated-{f.escalated_to.value}")
+                role = f.escalated_to
+                stage = escalation_stage(role, f.working_days_overdue, ob.escalation,
+                                         self.profile.escalation_repeats.every(role))
+                out += self._to_role(t, ob, role, stage)
             if f.stage is not None and f.escalate_to_stage is not None:
                 next_role = ob.parameters.stage_owners[f.escalate_to_stage - 1]
                 out += self._to_role(t, ob, next_role, f"dispute-stage-{f.escalate_to_stage}")
@@ -86,7 +90,9 @@ class ReminderPlanner:
             items.append(self._item(t, stage, address, TEAMS_ACTIVITY, {**facts, "given_name": None,
                                                                         "family_name": None}))
         webhook = self.channels.team_channels.get((case.team or "").casefold())  # keys casefolded (App)
-        if webhook and (stage == "overdue-0" or not stage.startswith(("lead-", "due", "overdue-"))):
+        first_telling = stage == "overdue-0" or not (stage.startswith(("lead-", "due", "overdue-"))
+                                                     or REPEAT in stage)
+        if webhook and first_telling:  # a team's channel hears of an escalation once, not of its repeats
             items.append(self._item(t, stage, webhook, TEAMS_CHANNEL,
                                     self._facts(t, ob, role, stage, None, with_names=False)))
         return items

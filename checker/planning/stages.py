@@ -7,7 +7,13 @@
 - ``overdue-k``: overdue, k = (working days overdue - 1) // N, so the first reminder goes on becoming
   overdue and another every N working days while it stays overdue (default N = 5).
 
-Each (instance, due date, stage) is told once: a stage reached again on a later tick plans nothing.
+- ``escalated-<role>``: overdue by at least the role's escalation threshold T (docs/profiles.md);
+  told again every R working days while it stays overdue and that role is the one escalated to
+  (R per role: the profile's ``[escalation_repeats]``, 0 for once): ``escalated-<role>-repeat-k`` with
+  k = (working days overdue - T) // R, from 1.
+
+Each (instance, due date, stage) is told once: a stage reached again on a later tick plans nothing, so
+each repeat is told exactly once however often the ticks run (the repeat number is in the key).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from __future__ import annotations
 from datetime import date
 
 from rules.calendar import WorkingCalendar
+from rules.escalation import EscalationThresholds
+from rules.records import Role
 
 
 def reminder_stage(due: date, as_of: date, leads: tuple[int, ...], every: int,
@@ -32,3 +40,10 @@ def reminder_stage(due: date, as_of: date, leads: tuple[int, ...], every: int,
 
 def working_days_to_go(due: date, as_of: date, calendar: WorkingCalendar) -> int:
     return calendar.working_days_between(as_of, due)
+
+
+def escalation_stage(role: Role, working_days_overdue: int, thresholds: EscalationThresholds, every: int) -> str:
+    """The stage of the escalation to ``role``: the first telling, or its repeat number k."""
+    threshold = int(getattr(thresholds, role.value))
+    repeat = (working_days_overdue - threshold) // every if every > 0 else 0
+    return f"escalated-{role.value}" if repeat <= 0 else f"escalated-{role.value}-repeat-{repeat}"
