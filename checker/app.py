@@ -91,13 +91,17 @@ class App:
                     keep_sent_content=timedelta(days=self.settings.delivery.keep_sent_content_days),
                     keep_personal_data=timedelta(days=self.settings.retention.keep_personal_data_days))
 
+    def renderer(self) -> OutboxRenderer:
+        """Renders outbox messages with the settings' case link, templates and contact."""
+        d = self.settings.delivery
+        templates = self.settings.resolve(d.templates_dir) if d.templates_dir else None
+        return OutboxRenderer(d.case_url_template, templates, mention_advisers=d.mention_advisers,
+                              contact=self.settings.routing.operator_email)
+
     def delivery(self, channels: Channels, *, clock: Callable[[], datetime] = utc_now) -> Delivery:
         """The delivery pass over this state database, through ``channels``, as one worker."""
         d = self.settings.delivery
-        templates = self.settings.resolve(d.templates_dir) if d.templates_dir else None
-        render = OutboxRenderer(d.case_url_template, templates, mention_advisers=d.mention_advisers,
-                                contact=self.settings.routing.operator_email)
-        return Delivery(self.engine, channels.notifiers, render, self.window, clock, worker_id(),
+        return Delivery(self.engine, channels.notifiers, self.renderer(), self.window, clock, worker_id(),
                         operator=self.settings.routing.operator_email, max_attempts=d.max_attempts,
                         retry_delay=timedelta(minutes=d.retry_minutes),
                         claim_lease=timedelta(seconds=d.claim_lease_seconds),

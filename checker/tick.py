@@ -125,6 +125,16 @@ class Tick:
         except SQLAlchemyError as exc:
             log.info("could not record run %s as %s: %s", run_id, outcome, exc.__class__.__name__)
 
+    def rehearse(self, connection: Connection, as_of: date, now: datetime, *,
+                 digests: bool | None = None) -> TickReport:
+        """Plan as ``plan`` does, all of it in ``connection``'s transaction, which the caller rolls back
+        (``run --once --dry-run``): the run row, the instances, the items and the messages."""
+        run_id = start_run(connection, kind="tick", as_of=as_of, profile=self.profile.name,
+                           source=self.source.description, now=now)
+        report = TickReport(run_id, as_of)
+        self._plan(connection, report, as_of, now, digests)
+        return report
+
     def _alert(self, run_id: int, as_of: date, now: datetime, subject: str, reason: str) -> None:
         """Tell the operator why a tick changed nothing (sent at once, whatever the window)."""
         with self.engine.begin() as connection:

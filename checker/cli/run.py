@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import httpx
+from sqlalchemy import Engine
 
 from checker import literal
 from checker.app import App, utc_now
@@ -30,9 +31,11 @@ from checker.cli.common import (
     today_in_london,
 )
 from checker.daemon import Daemon
+from checker.dry_run import DryRunError, describe, dry_run
 from checker.logs import configure_logging
 from checker.metrics import Metrics
 from checker.planning.guard import TickAbortedError
+from checker.profiles import load_profile
 from checker.settings import Settings
 from checker.sources.factory import named_source, open_source
 from checker.state.runs import last_good_run
@@ -107,6 +110,27 @@ def history_problem(app: App, as_of: date, today: date) -> str | None:
     return None
 
 
+def rehearse(settings: Settings, profile: str | None, cases: Path | None, disputes: Path | None,
+             source: str | None, as_of: date, *, digests: bool | None, guarded: bool) -> None:
+    """``run --once --dry-run``: plan the tick, print who would get what, and keep nothing."""
+    loaded = load_profile(profile or settings.profile, settings.config_dir)
+
+    def app_for(engine: Engine) -> App:
+        return App(settings, loaded, engine)
+
+    try:
+        rehearsal = dry_run(app_for, settings.state_url.get_secret_value(),
+                            open_source(settings, cases, disputes, source), as_of, utc_now(),
+                            digests=digests, guarded=guarded)
+    except DryRunError as exc:
+        literal.echo(f"checker: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    except TickAbortedError as exc:
+        literal.echo(f"checker: {exc}. (A dry run: nothing was written and the operator was not told.)", err=True)
+        sys.exit(EXIT_ABORTED)
+    literal.echo(describe(rehearsal, plural))
+
+
 def serve(settings: Settings, profile: str | None, source: str | None, log_level: str) -> None:
     """Run the daemon until SIGTERM or SIGINT."""
     try:
@@ -144,9 +168,12 @@ def serve(settings: Settings, profile: str | None, source: str | None, log_level
               help="The state database is a scratch copy: allow --as-of before the last good tick or after today.")
 @click.option("--log-level", default="INFO", show_default=True, metavar="LEVEL",
               help="The daemon's log level (JSON lines on stdout).")
+@click.option("--dry-run", is_flag=True,
+              help="With --once: print who would be told what, with subjects; send nothing, write nothing.")
 @reports_failures
 def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disputes: Path | None,
-        source: str | None, digests: bool | None, accept_drop: bool, scratch_state: bool, log_level: str) -> None:
+        source: str | None, digests: bool | None, accept_drop: bool, scratch_state: bool, log_level: str,
+        dry_run: bool) -> None:
     """The daemon: tick on schedule, deliver, serve /healthz, /readyz and /metrics. --once: one tick, then exit.
 
     \b
@@ -158,11 +185,14 @@ def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disput
     if not once:
         given_as_of = given(click.get_current_context(), "as_of")
         if (cases is not None or disputes is not None or given_as_of or digests is not None or accept_drop
-                or scratch_state):
-            raise click.UsageError("--as-of, --cases, --disputes, --digests, --accept-drop and --scratch-state are "
-                                   "for --once; "
-                                   "the daemon reads its source from settings (--source NAME or default_source)")
+                or scratch_state or dry_run):
+            raise click.UsageError("--as-of, --cases, --disputes, --digests, --accept-drop, --scratch-state and "
+                                   "--dry-run are for --once; the daemon reads its source from settings (--source "
+                                   "NAME or default_source)")
         serve(settings, profile, source, log_level)
+        return
+    if dry_run:
+        rehearse(settings, profile, cases, disputes, source, as_of, digests=digests, guarded=not accept_drop)
         return
     app = App.from_settings(settings, profile)
     problem = None if scratch_state else history_problem(app, as_of, today_in_london())

@@ -251,3 +251,10 @@ def actions(engine: Engine, message_id: int) -> list[tuple[str, str, str, dateti
         rows = connection.execute(select(outbox_action).where(outbox_action.c.message_id == message_id)
                                   .order_by(outbox_action.c.id)).all()
     return [(r.action, r.state_before, r.by, r.at) for r in rows]
+
+
+def pending_of_run(connection: Connection, run_id: int) -> list[OutboxMessage]:
+    """The messages a run planned that are still to be sent, in the order planned (``run --dry-run``)."""
+    rows = connection.execute(select(outbox).where(outbox.c.run_id == run_id, outbox.c.state == "pending")
+                              .order_by(outbox.c.id)).all()
+    return [_message(r) for r in rows]

@@ -83,14 +83,16 @@ class RunRecord:
     error: str | None
 
 
-def start_run(engine: Engine, *, kind: str, as_of: date, profile: str, source: str, now: datetime) -> int:
+def start_run(engine: Engine | Connection, *, kind: str, as_of: date, profile: str, source: str,
+              now: datetime) -> int:
+    """A new run row (committed at once, or in the connection's transaction when given a connection)."""
+    statement = insert(run).values(kind=kind, started_at=now, as_of=as_of, profile=profile, source=source[:300],
+                                   outcome="running", worker=this_process(), cases_read=0, cases_rejected=0,
+                                   findings=0, overdue=0, data_errors=0, planned=0, sent=0, failed=0, parked=0)
+    if isinstance(engine, Connection):
+        return inserted_id(engine.execute(statement))
     with engine.begin() as connection:
-        result = connection.execute(
-            insert(run).values(kind=kind, started_at=now, as_of=as_of, profile=profile, source=source[:300],
-                               outcome="running", worker=this_process(), cases_read=0, cases_rejected=0,
-                               findings=0, overdue=0, data_errors=0, planned=0, sent=0, failed=0, parked=0)
-        )
-        return inserted_id(result)
+        return inserted_id(connection.execute(statement))
 
 
 def finish_run(engine: Engine | Connection, run_id: int, *, outcome: str, now: datetime, error: str | None = None,
