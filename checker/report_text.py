@@ -13,6 +13,7 @@ import csv
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from operator import attrgetter
 from typing import IO
 
 from rules.records import DataError, Finding, Status
@@ -22,7 +23,7 @@ TABLE_HEADINGS = ("status", "case", "obligation", "due", "when", "escalated to",
 CSV_HEADINGS = ("adviser_email", "team", "case_ref", "obligation", "ref", "status", "due_date", "completed_on",
                 "owner", "escalated_to", "stage", "escalate_to_stage", "working_days_overdue", "citation")
 ERROR_HEADINGS = ("case", "dispute", "field", "problem")
-_ORDER = {Status.OVERDUE: 0, Status.PENDING: 1, Status.MET: 2}
+_status = attrgetter("status")
 _GAP = "  "
 
 # One case's findings with what the filters and the CSV need of the case: (adviser, team, findings).
@@ -34,58 +35,75 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
-def when(f: Finding, as_of: date) -> str:
-    """How far off the due date is, in words: done, overdue by working days, or calendar days to go."""
-    if f.status is Status.MET:
-        return f"done {f.completed_on}"
-    if f.status is Status.OVERDUE:
-        return f"{plural(f.working_days_overdue, 'working day')} overdue"
-    left = (f.due_date - as_of).days
-    return "due today" if left == 0 else f"due in {plural(left, 'day')}"
+_by_due = attrgetter("due_date", "case_ref", "obligation")
+_case_ref = attrgetter("case_ref")
+_labels = attrgetter("obligation", "ref")
+_due = attrgetter("due_date")
+_late = attrgetter("working_days_overdue")
+_escalation = attrgetter("escalate_to_stage", "escalated_to")
+_citation = attrgetter("citation")
+_completed = attrgetter("completed_on")
 
 
-def _escalated(f: Finding) -> str:
-    if f.escalate_to_stage:
-        return f"stage {f.escalate_to_stage}"
-    return f.escalated_to.value if f.escalated_to else ""
+def _whens(status: Status, part: list[Finding], as_of: date) -> list[str]:
+    """``when`` for each finding of one status, a column at a time (the table's hot loop)."""
+    if status is Status.OVERDUE:
+        return ["1 working day overdue" if n == 1 else f"{n} working days overdue" for n in map(_late, part)]
+    if status is Status.MET:
+        return [f"done {day}" for day in map(_completed, part)]
+    lefts = [(day - as_of).days for day in map(_due, part)]
+    return ["due today" if n == 0 else ("due in 1 day" if n == 1 else f"due in {n} days") for n in lefts]
 
 
-def _cells(f: Finding, as_of: date) -> tuple[str, ...]:
-    label = f.obligation + (f" {f.ref}" if f.ref else "")
-    return (f.status.value, f.case_ref, label, f.due_date.isoformat(), when(f, as_of), _escalated(f), f.citation)
+def _columns(findings: list[Finding], as_of: date, show_met: bool) -> list[list[str]]:
+    """The table's cells column by column, rows overdue first, then by due date, case and obligation.
+
+    Built a column at a time with ``operator.attrgetter`` (C) rather than a row at a time in Python: the
+    table must cost no more than the JSON document (bench/check_formats.py).
+    """
+    columns: list[list[str]] = [[] for _ in TABLE_HEADINGS]
+    for status in (Status.OVERDUE, Status.PENDING, Status.MET):
+        if status is Status.MET and not show_met:
+            continue
+        part = sorted([f for f in findings if f.status is status], key=_by_due)
+        if not part:
+            continue
+        escalated = ([f"stage {stage}" if stage else (role or "") for stage, role in map(_escalation, part)]
+                     if status is Status.OVERDUE else [""] * len(part))
+        for column, cells in zip(columns, (
+                [status.value] * len(part), list(map(_case_ref, part)),
+                [f"{o} {r}" if r else o for o, r in map(_labels, part)],
+                list(map(date.isoformat, map(_due, part))), _whens(status, part, as_of), escalated,
+                list(map(_citation, part))), strict=True):
+            column.extend(cells)
+    return columns
 
 
-def _lay_out(headings: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def _lay_out(headings: Sequence[str], columns: Sequence[Sequence[str]]) -> list[str]:
     """Columns as wide as their widest cell, two spaces apart; the last column is not padded."""
-    widths = [len(h) for h in headings]
-    for row in rows:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(cell))
-    last = len(headings) - 1
-
-    def line(cells: Sequence[str]) -> str:
-        return _GAP.join(c if i == last else c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()
-
-    return [line(headings), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+    widths = [max(len(heading), max(map(len, column), default=0)) for heading, column in zip(headings, columns,
+                                                                                               strict=True)]
+    pattern = _GAP.join(f"{{:<{w}}}" for w in widths[:-1]) + _GAP + "{}"
+    return [pattern.format(*headings).rstrip(), pattern.format(*("-" * w for w in widths)).rstrip(),
+            *map(pattern.format, *columns)]
 
 
 def write_table(out: IO[str], as_of: date, results: Iterable[Row],
                 data_errors: Callable[[], Iterable[DataError]], show_met: bool = False) -> None:
     """Findings grouped by adviser, overdue first, with counts; then the totals and the data errors."""
     by_adviser: dict[str, list[Finding]] = defaultdict(list)
-    totals: Counter[Status] = Counter()
     for adviser, _team, findings in results:
         by_adviser[adviser or NO_ADVISER].extend(findings)
-        totals.update(f.status for f in findings)
+    totals: Counter[Status] = Counter()
     for adviser in sorted(by_adviser, key=lambda a: (a == NO_ADVISER, a)):
         findings = by_adviser[adviser]
-        counts = Counter(f.status for f in findings)
-        shown = sorted((f for f in findings if show_met or f.status is not Status.MET),
-                       key=lambda f: (_ORDER[f.status], f.due_date, f.case_ref, f.obligation))
+        counts = Counter(map(_status, findings))
+        totals.update(counts)
         out.write(f"{adviser}: {counts[Status.OVERDUE]} overdue, {counts[Status.PENDING]} pending, "
                   f"{counts[Status.MET]} met\n")
-        if shown:
-            out.write("\n".join(_lay_out(TABLE_HEADINGS, [_cells(f, as_of) for f in shown])) + "\n")
+        columns = _columns(findings, as_of, show_met)
+        if columns[0]:
+            out.write("\n".join(_lay_out(TABLE_HEADINGS, columns)) + "\n")
         out.write("\n")
     errors = list(data_errors())
     out.write(f"As of {as_of}: {totals[Status.OVERDUE]} overdue, {totals[Status.PENDING]} pending, "
@@ -93,8 +111,9 @@ def write_table(out: IO[str], as_of: date, results: Iterable[Row],
               f"{plural(len(errors), 'data error')}.\n")
     if errors:
         out.write("\nData errors (fix these in the case-management system)\n")
-        rows = [(e.case_ref or "", e.dispute_ref or "", e.field, e.message) for e in errors]
-        out.write("\n".join(_lay_out(ERROR_HEADINGS, rows)) + "\n")
+        columns = [[e.case_ref or "" for e in errors], [e.dispute_ref or "" for e in errors],
+                   [e.field for e in errors], [e.message for e in errors]]
+        out.write("\n".join(_lay_out(ERROR_HEADINGS, columns)) + "\n")
 
 
 def write_csv(out: IO[str], results: Iterable[Row]) -> int:
