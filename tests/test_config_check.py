@@ -146,11 +146,11 @@ def test_every_check_passes_against_the_real_servers_and_nothing_is_sent(
 
     assert code == 0, output
     assert list(checks) == ["settings", "profile", "source cms", "source export", "columns of source cms",
-                            "columns of source export", "state database", "email (smtp)",
+                            "columns of source export", "state database", "case link", "templates", "email (smtp)",
                             "teams_activity (graph)", "teams_channel (webhook north)",
                             "teams_channel (webhook south)"]
     assert all(line.startswith("ok") for line in checks.values()), output
-    assert "All 11 checks passed." in output
+    assert "All 13 checks passed." in output
     assert "first case row read" in checks["source cms"]
     assert "first dispute row read" in checks["source cms"]
     assert "first case row read" in checks["source export"]

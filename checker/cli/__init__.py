@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "audit": "checker.cli.board:audit",
     "db": "checker.cli.records:db",
     "config": "checker.cli.config:config",
+    "send-test": "checker.cli.send_test:send_test",
     "healthcheck": "checker.cli.run:healthcheck",
 }
 

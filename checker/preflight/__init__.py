@@ -2,8 +2,9 @@
 
 One ``Check`` per thing tried, in order: the profile, each configured source (CSV: the files and their
 header; SQL: the queries run and one row is read, through the project's ``SqlSource``), the state
-database (its Alembic revision against the newest; never migrated here), then each delivery channel
-that is on:
+database (its Alembic revision against the newest; never migrated here), the case link template and
+every message template (rendered with sample facts: ``preflight/templates.py``), then each delivery
+channel that is on:
 
 - ``sink``: the folder (or, before the first message, the folder it will be made in) takes a file;
 - ``smtp``: connect, EHLO, STARTTLS (refused when not offered, as ``notifiers.smtp`` refuses), EHLO,
@@ -29,6 +30,7 @@ from checker.preflight.data import check_profile, check_sources, check_state_dat
 from checker.preflight.mail import check_sink, check_smtp
 from checker.preflight.network import check_graph, check_graph_sender, check_webhooks
 from checker.preflight.results import Check, failed, mask, passed, secret_file, secret_values
+from checker.preflight.templates import check_templates
 from checker.settings import Settings
 
 
@@ -44,6 +46,7 @@ def _checks(settings: Settings) -> Iterator[Check]:
     yield from check_sources(settings)
     yield from check_profile_columns(settings)
     yield check_state_database(settings)
+    yield from check_templates(settings)
     yield from check_channels(settings)
 
 
