@@ -21,6 +21,7 @@ It writes no access log: requests are not worth a log line each, and nothing it 
 from __future__ import annotations
 
 import contextlib
+import errno
 import socket
 import threading
 from collections.abc import Callable
@@ -169,6 +170,10 @@ class _Handler(BaseHTTPRequestHandler):
         """No access log (the base class writes every request to stderr)."""
 
 
+class HealthServerError(Exception):
+    """The endpoints cannot be served (the port is taken, the address is not this machine's); says why."""
+
+
 class HealthServer:
     """``/healthz``, ``/readyz`` and ``/metrics`` on ``host:port`` (port 0: any free port), in a thread."""
 
@@ -191,7 +196,15 @@ class HealthServer:
     def start(self) -> None:
         if self._server is not None:
             return
-        self._server = _Server(self._address, self._readiness, self._metrics, self._limits)
+        try:
+            self._server = _Server(self._address, self._readiness, self._metrics, self._limits)
+        except OSError as exc:
+            host, port = self._address
+            reason = ("the port is in use (another checker, or another program, listens there)"
+                      if exc.errno == errno.EADDRINUSE else (exc.strerror or exc.__class__.__name__))
+            raise HealthServerError(f"cannot serve /healthz, /readyz and /metrics on {host}:{port}: {reason}; "
+                                    "stop the other program or set health.port (CHECKER_HEALTH__PORT) to a free "
+                                    "port") from None
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="checker-health", daemon=True)
         self._thread.start()

@@ -32,6 +32,7 @@ from checker.cli.common import (
 )
 from checker.daemon import Daemon
 from checker.dry_run import DryRunError, describe, dry_run
+from checker.health import HealthServerError
 from checker.logs import configure_logging
 from checker.metrics import Metrics
 from checker.planning.guard import TickAbortedError
@@ -150,7 +151,11 @@ def serve(settings: Settings, profile: str | None, source: str | None, log_level
         except ValueError as exc:
             literal.echo(f"checker: {exc}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
-        daemon.run_until_signalled()
+        try:
+            daemon.run_until_signalled()
+        except HealthServerError as exc:
+            click.echo(f"checker: {exc}", err=True)
+            sys.exit(EXIT_CANNOT_RUN)
 
 
 @click.command()
