@@ -4,8 +4,9 @@
 ``TeamsActivity.Send``; the app's Teams app must be installed for the recipient, and its manifest must
 name the app registration in ``webApplicationInfo``). Credentials and tokens: ``notifiers.graph_auth``.
 
-The notification uses the reserved ``systemDefault`` activity type (no activity types to declare in the
-manifest): the reason line is ``message.subject`` (template parameter ``systemDefaultText``), the topic
+The notification uses the activity type ``protocolReminder``, which the Teams app's manifest must declare
+(the sample ``config/teams/manifest.json`` does, with the template text ``{reminder}``): the reason line
+is ``message.subject`` (template parameter ``reminder``), the topic
 is a text topic with value ``message.subject`` and ``webUrl`` ``message.link`` (required: without a link
 the send fails permanently), and the preview is ``message.text``. Each is one line of at most
 ``TEXT_LIMIT`` characters (Teams shows only the first 150 of the preview), cut with "…".
@@ -39,7 +40,8 @@ from notifiers.graph_auth import GraphApi, GraphApp, failure
 
 TEXT_LIMIT = 150
 MAX_WEB_URL = 1024  # Graph refuses longer topic links ("BadRequest")
-ACTIVITY_TYPE = "systemDefault"
+ACTIVITY_TYPE = "protocolReminder"  # declared in the Teams app manifest (config/teams/manifest.json)
+TEMPLATE_PARAMETER = "reminder"  # the manifest's templateText is "{reminder}"
 _RECIPIENT = re.compile(
     r"^(?:[^\s@/\\?#%'\"]+@[^\s@/\\?#%'\"]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
 _HINTS = {
@@ -85,7 +87,7 @@ def activity_payload(message: Message) -> dict[str, Any]:
         "activityType": ACTIVITY_TYPE,
         "chainId": chain_id(message.key),
         "previewText": {"content": one_line(message.text) or subject},
-        "templateParameters": [{"name": "systemDefaultText", "value": subject}],
+        "templateParameters": [{"name": TEMPLATE_PARAMETER, "value": subject}],
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import httpx
@@ -16,11 +18,14 @@ from servers.graph import (
     GraphTestServer,
     LocalGraph,
     activity_problems,
+    declared_activity_types,
 )
 
+from checker.paths import bundled_config_dir
 from notifiers.base import DeliveryError, Message, Receipt
 from notifiers.outcome import Outcome
 from notifiers.teams_activity import (
+    ACTIVITY_TYPE,
     TEXT_LIMIT,
     TeamsActivityConfig,
     TeamsActivityNotifier,
@@ -88,10 +93,10 @@ def test_sends_one_notification_to_the_persons_feed(run: Run, graph_server: Grap
     assert activity.user == USER
     assert activity.body == {
         "topic": {"source": "text", "value": "2 housing protocol actions overdue", "webUrl": LINK},
-        "activityType": "systemDefault",
+        "activityType": "protocolReminder",
         "chainId": chain_id(KEY),
         "previewText": {"content": "C17: Join the Part 6 housing register, 3 working days overdue (and 1 more)"},
-        "templateParameters": [{"name": "systemDefaultText", "value": "2 housing protocol actions overdue"}],
+        "templateParameters": [{"name": "reminder", "value": "2 housing protocol actions overdue"}],
     }
     assert receipt.provider_id  # Graph's request-id, for support
     assert graph_server.calls(SEND_ACTIVITY) == 1
@@ -245,3 +250,24 @@ def test_chain_id_is_a_stable_positive_int64() -> None:
     assert chain_id(KEY) == chain_id(KEY)
     assert chain_id(KEY) != chain_id(KEY + "x")
     assert 0 <= chain_id(KEY) < 2**63
+
+
+# --- the Teams app manifest ------------------------------------------------------------------------------
+
+
+def test_the_shipped_manifest_declares_the_activity_type_the_code_sends() -> None:
+    manifest = json.loads((bundled_config_dir() / "teams" / "manifest.json").read_text(encoding="utf-8"))
+    [declared] = [t for t in manifest["activities"]["activityTypes"] if t["type"] == ACTIVITY_TYPE]
+    sent = activity_payload(message())
+    assert sent["activityType"] == ACTIVITY_TYPE == "protocolReminder"
+    placeholders = set(re.findall(r"\{(\w+)\}", declared["templateText"]))
+    assert placeholders == {p["name"] for p in sent["templateParameters"]} == {"reminder"}
+    assert "webApplicationInfo" in manifest  # names the app registration that sends (the Graph client id)
+    assert declared_activity_types() == {"protocolReminder": {"reminder"}}
+
+
+def test_an_activity_type_the_manifest_does_not_declare_is_refused() -> None:
+    body = activity_payload(message()) | {"activityType": "systemReminder"}
+    assert activity_problems(body) == ["activityType 'systemReminder' is not declared in the Teams app manifest "
+                                       "(declared: protocolReminder)"]
+    assert activity_problems(activity_payload(message())) == []

@@ -73,6 +73,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from checker.paths import bundled_config_dir
+
 TENANT = "5d2a8c1e-3f4b-4a6c-9e7d-1b2c3d4e5f60"
 CLIENT_ID = "9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
 CLIENT_SECRET = "TEST-ONLY~secret.value-0123456789abcdefXYZ"  # noqa: S105 - the test server's own
@@ -685,10 +687,29 @@ def activity_problems(payload: Any) -> list[str]:
             isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("value"), str)
             for p in parameters):
         problems.append("templateParameters must be name/value pairs of strings")
-    elif payload.get("activityType") == "systemDefault" and not any(
-            p["name"] == "systemDefaultText" and p["value"].strip() for p in parameters):
-        problems.append("the systemDefault activity type needs a systemDefaultText template parameter")
+    elif payload.get("activityType") == "systemDefault":
+        if not any(p["name"] == "systemDefaultText" and p["value"].strip() for p in parameters):
+            problems.append("the systemDefault activity type needs a systemDefaultText template parameter")
+    elif isinstance(payload.get("activityType"), str):
+        problems += _undeclared(payload["activityType"], {p["name"] for p in parameters})
     return problems
+
+
+def declared_activity_types() -> dict[str, set[str]]:
+    """The activity types the shipped Teams app manifest declares, each with its templateText's parameters:
+    the app this tenant has installed for the recipients (Graph refuses a type the app does not declare)."""
+    manifest = json.loads((bundled_config_dir() / "teams" / "manifest.json").read_text(encoding="utf-8"))
+    return {t["type"]: set(re.findall(r"\{(\w+)\}", t["templateText"]))
+            for t in manifest.get("activities", {}).get("activityTypes", [])}
+
+
+def _undeclared(activity_type: str, given: set[str]) -> list[str]:
+    declared = declared_activity_types()
+    if activity_type not in declared:
+        return [f"activityType {activity_type!r} is not declared in the Teams app manifest "
+                f"(declared: {', '.join(sorted(declared)) or 'none'})"]
+    missing = declared[activity_type] - given
+    return [f"templateParameters lack {', '.join(sorted(missing))} for {activity_type!r}"] if missing else []
 
 
 class _Server(ThreadingHTTPServer):
