@@ -13,6 +13,7 @@ from typing import Any
 
 from checker.engine import Assessed, assess_case
 from checker.profiles import Profile
+from checker.report_text import plural
 from checker.sources.base import Source, duplicates
 from checker.sources.disputes import dispute
 from checker.sources.validation import CaseValidator
@@ -45,8 +46,9 @@ def _status_line(f: Finding, as_of: date) -> str:
         return f"met on {f.completed_on}" + (" (after the due date)" if late else "")
     if f.status is Status.PENDING:
         left = (f.due_date - as_of).days
-        return f"pending: {'due today' if left == 0 else f'{left} days to go'}"
-    line = f"OVERDUE by {(as_of - f.due_date).days} days ({f.working_days_overdue} working days)"
+        return f"pending: {'due today' if left == 0 else plural(left, 'day') + ' to go'}"
+    line = (f"OVERDUE by {plural((as_of - f.due_date).days, 'day')} "
+            f"({plural(f.working_days_overdue, 'working day')})")
     if f.escalate_to_stage is not None:
         line += f"; escalate to stage {f.escalate_to_stage}"
     elif f.escalated_to is not None:

@@ -150,3 +150,11 @@ def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
         {**CASES[0], "case_ref": f"M{i}"} for i in range(3000)])
     done = _check_process(many, subprocess.PIPE)
     assert done.stderr == b""
+
+
+def test_explain_reads_right_for_one_day(cases: Path) -> None:
+    # P1 was due Fri 20 Nov: on Mon 23 Nov it is 3 calendar days and 1 working day overdue; P2 has 1 day to go.
+    late = CliRunner().invoke(main, ["explain", "P1", "--as-of", AS_OF, "--cases", str(cases)])
+    assert "OVERDUE by 3 days (1 working day)" in late.stdout, late.output
+    soon = CliRunner().invoke(main, ["explain", "P2", "--as-of", AS_OF, "--cases", str(cases)])
+    assert "pending: 1 day to go" in soon.stdout, soon.output
