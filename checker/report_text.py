@@ -4,18 +4,21 @@ The table is plain text laid out by this module, not a terminal widget: it costs
 document costs (a widget measured every cell of a million findings against the terminal's width), is
 never cut to the terminal's width, and reads the same piped into a file. It groups findings by adviser,
 so it holds the findings it shows; the CSV is streamed, one row per finding as the engine yields it.
-Neither prints names: case references only.
+Neither prints names: case references only. Every value from the data is shown literally
+(``checker.literal``): a control or bidi character appears escaped and never acts on the terminal.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from operator import attrgetter
 from typing import IO
 
+from checker.literal import literal
 from rules.records import DataError, Finding, Status
 
 NO_ADVISER = "(no adviser allocated)"
@@ -43,6 +46,7 @@ _late = attrgetter("working_days_overdue")
 _escalation = attrgetter("escalate_to_stage", "escalated_to")
 _citation = attrgetter("citation")
 _completed = attrgetter("completed_on")
+_shown = functools.lru_cache(maxsize=4096)(literal)  # for columns of few distinct values (labels, citations)
 
 
 def _whens(status: Status, part: list[Finding], as_of: date) -> list[str]:
@@ -71,10 +75,10 @@ def _columns(findings: list[Finding], as_of: date, show_met: bool) -> list[list[
         escalated = ([f"stage {stage}" if stage else (role or "") for stage, role in map(_escalation, part)]
                      if status is Status.OVERDUE else [""] * len(part))
         for column, cells in zip(columns, (
-                [status.value] * len(part), list(map(_case_ref, part)),
-                [f"{o} {r}" if r else o for o, r in map(_labels, part)],
+                [status.value] * len(part), list(map(literal, map(_case_ref, part))),
+                [_shown(f"{o} {r}" if r else o) for o, r in map(_labels, part)],
                 list(map(date.isoformat, map(_due, part))), _whens(status, part, as_of), escalated,
-                list(map(_citation, part))), strict=True):
+                list(map(_shown, map(_citation, part)))), strict=True):
             column.extend(cells)
     return columns
 
@@ -99,7 +103,7 @@ def write_table(out: IO[str], as_of: date, results: Iterable[Row],
         findings = by_adviser[adviser]
         counts = Counter(map(_status, findings))
         totals.update(counts)
-        out.write(f"{adviser}: {counts[Status.OVERDUE]} overdue, {counts[Status.PENDING]} pending, "
+        out.write(f"{literal(adviser)}: {counts[Status.OVERDUE]} overdue, {counts[Status.PENDING]} pending, "
                   f"{counts[Status.MET]} met\n")
         columns = _columns(findings, as_of, show_met)
         if columns[0]:
@@ -111,8 +115,8 @@ def write_table(out: IO[str], as_of: date, results: Iterable[Row],
               f"{plural(len(errors), 'data error')}.\n")
     if errors:
         out.write("\nData errors (fix these in the case-management system)\n")
-        columns = [[e.case_ref or "" for e in errors], [e.dispute_ref or "" for e in errors],
-                   [e.field for e in errors], [e.message for e in errors]]
+        columns = [[literal(e.case_ref or "") for e in errors], [literal(e.dispute_ref or "") for e in errors],
+                   [literal(e.field) for e in errors], [literal(e.message) for e in errors]]
         out.write("\n".join(_lay_out(ERROR_HEADINGS, columns)) + "\n")
 
 

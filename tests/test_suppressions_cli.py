@@ -8,6 +8,7 @@ C1 is in custody, never looked after, release 10 Mar 2027: its only obligation i
 from __future__ import annotations
 
 import re
+import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from support.caseload import custody_case, write_csv
 
 from checker.cli import main
 from checker.cli.common import today_in_london
+from checker.paths import bundled_config_dir
+from checker.profiles import load_profile
 from checker.state import suppressions
 from checker.state.database import MIGRATIONS, open_database, upgrade
 
@@ -71,9 +74,12 @@ def test_an_unknown_case_is_refused_and_nothing_recorded(ticked: Path) -> None:
 
 
 def test_an_obligation_the_profile_does_not_switch_on_is_refused(ticked: Path) -> None:
-    refused = snooze("C1", "bnb-approval")  # in the catalogue, not switched on by lancashire
+    catalogue = tomllib.loads((bundled_config_dir() / "obligations.toml").read_text(encoding="utf-8"))
+    off = sorted({o["id"] for o in catalogue["obligation"]} - {o.id for o in load_profile().obligations})
+    assert off  # the catalogue has obligations lancashire does not switch on
+    refused = snooze("C1", off[0])
     assert refused.exit_code == 2
-    assert "'bnb-approval' is not an obligation of profile lancashire" in refused.stderr
+    assert f"'{off[0]}' is not an obligation of profile lancashire" in refused.stderr
 
 
 def test_an_obligation_that_does_not_apply_to_the_case_is_refused(ticked: Path) -> None:

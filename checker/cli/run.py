@@ -154,7 +154,7 @@ def serve(settings: Settings, profile: str | None, source: str | None, log_level
         try:
             daemon.run_until_signalled()
         except HealthServerError as exc:
-            click.echo(f"checker: {exc}", err=True)
+            literal.echo(f"checker: {exc}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
 
 
