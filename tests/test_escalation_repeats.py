@@ -116,7 +116,10 @@ def test_the_profile_sets_each_role_s_interval_and_0_tells_once(tmp_path: Path) 
     assert escalations(quiet) == [("escalated-manager", MANAGER)]
 
 
-def test_a_team_channel_hears_of_the_escalation_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("days", [(date(2026, 12, 22), date(2026, 12, 31), date(2027, 1, 8)),
+                                  (date(2026, 12, 31), date(2027, 1, 8))],
+                         ids=["from the first telling", "first seen at the first repeat"])
+def test_a_team_channel_hears_of_the_escalation_once(tmp_path: Path, days: tuple[date, ...]) -> None:
     settings = Settings(
         state_url=f"sqlite:///{tmp_path / 'state.sqlite'}",
         routing=RoutingSettings(operator_email="ops@example.org"),
@@ -124,11 +127,11 @@ def test_a_team_channel_hears_of_the_escalation_once(tmp_path: Path) -> None:
         teams={"team_channels": {"North": "https://example.org/hook"}},  # type: ignore[arg-type]
     )
     app = App.from_settings(settings)
-    for day in (date(2026, 12, 22), date(2026, 12, 31), date(2027, 1, 8)):
+    for day in days:
         tick(app, tmp_path, day)
     with app.engine.connect() as connection:
         stages = connection.execute(select(notification.c.stage).where(
             notification.c.channel == "teams_channel", notification.c.stage.startswith("escalated-"))).scalars()
         assert list(stages) == ["escalated-manager"]
-    assert [s for s, _ in escalations(app)] == ["escalated-manager", "escalated-manager-repeat-1",
-                                                 "escalated-manager-repeat-2"]
+    told = ["escalated-manager", "escalated-manager-repeat-1", "escalated-manager-repeat-2"]
+    assert [s for s, _ in escalations(app)] == told[-len(days):]

@@ -90,11 +90,12 @@ class ReminderPlanner:
             items.append(self._item(t, stage, address, TEAMS_ACTIVITY, {**facts, "given_name": None,
                                                                         "family_name": None}))
         webhook = self.channels.team_channels.get((case.team or "").casefold())  # keys casefolded (App)
-        first_telling = stage == "overdue-0" or not (stage.startswith(("lead-", "due", "overdue-"))
-                                                     or REPEAT in stage)
-        if webhook and first_telling:  # a team's channel hears of an escalation once, not of its repeats
-            items.append(self._item(t, stage, webhook, TEAMS_CHANNEL,
-                                    self._facts(t, ob, role, stage, None, with_names=False)))
+        if webhook and (stage == "overdue-0" or not stage.startswith(("lead-", "due", "overdue-"))):
+            # A team's channel hears of an escalation once: its item has the stage without the repeat number,
+            # so every repeat (or a first telling that is already a repeat, at go-live) plans the same key.
+            once = stage.partition(REPEAT)[0]
+            items.append(self._item(t, once, webhook, TEAMS_CHANNEL,
+                                    self._facts(t, ob, role, once, None, with_names=False)))
         return items
 
     def _item(self, t: Tracked, stage: str, recipient: str, channel: str, facts: dict[str, Any]) -> PlannedItem:
