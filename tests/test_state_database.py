@@ -28,6 +28,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, inspect, select, text
 from support.caseload import custody_case, write_csv
 
+from checker.cli.common import today_in_london
 from checker.state.database import MIGRATIONS, current_revision, head_revision, open_database, upgrade
 from checker.state.notifications import message_key
 from checker.state.outbox import add_message
@@ -345,6 +346,15 @@ def test_a_snooze_with_a_case_ref_too_long_to_store_is_refused_plainly(url: str,
     assert result.returncode == 2
     assert "CASE_REF is longer than 100 characters" in result.stderr
     assert "Traceback" not in result.stderr
-    fits = checker(env, tmp_path, "snooze", "C" * 100, "custody-release-review", "--until", "2030-01-31",
+    # A case ref of 100 characters fits; a snooze needs a case a tick reported, and an expiry within the
+    # profile's horizon (28 days from today).
+    ran = tick(env, write_csv(tmp_path / "cases.csv", [custody_case("C" * 100, RELEASE)]))
+    assert ran.returncode == 0, ran.stderr
+    soon = (today_in_london() + timedelta(days=14)).isoformat()
+    fits = checker(env, tmp_path, "snooze", "C" * 100, "custody-release-review", "--until", soon,
                    "--reason", "under review", "--by", "b" * 200)
     assert fits.returncode == 0, fits.stderr
+    lifted = checker(env, tmp_path, "snooze", "lift", "--case", "C" * 100, "--obligation", "custody-release-review",
+                     "--by", "b" * 201)
+    assert lifted.returncode == 2
+    assert "--by is longer than 200 characters" in lifted.stderr

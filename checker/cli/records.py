@@ -43,19 +43,14 @@ def existing_app(profile: str | None = None) -> App:
     """
     settings = Settings()
     url = settings.state_url.get_secret_value()
-    try:
-        engine = open_existing(url)
-    except SQLAlchemyError as exc:
-        literal.echo(f"checker: cannot open the state database: {exc.__class__.__name__}: "
-                   f"{str(exc).splitlines()[0]}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
+    engine = open_existing(url)  # a database that fails is told by ``reports_failures`` (exit 3)
     if engine is None:
         parsed = make_url(url)
         where = (f"at {Path(parsed.database or '').resolve()}" if parsed.get_backend_name() == "sqlite"
                  else f"on {parsed.host or 'the server'} (database {parsed.database}) with checker's tables")
         literal.echo(f"checker: there is no state database {where}; nothing has run against it yet. Check "
-                   "CHECKER_STATE_URL (or state_url in the settings file); `checker run --once` or "
-                   "`checker db upgrade` creates one.", err=True)
+                     "CHECKER_STATE_URL (or state_url in the settings file); `checker run --once` or "
+                     "`checker db upgrade` creates one.", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     engine.dispose()
     return _app(profile)

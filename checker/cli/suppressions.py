@@ -22,6 +22,7 @@ from checker.app import utc_now
 from checker.cli.common import EXIT_CANNOT_RUN, profile_option, reports_failures, suppression_line, today_in_london
 from checker.cli.records import existing_app
 from checker.state import suppressions
+from checker.state.schema import KEY, WHO
 
 NOUN = {"snooze": "snooze", "waive": "waiver"}
 
@@ -47,6 +48,10 @@ def _refuse(message: str) -> None:
 def record(kind: suppressions.Kind, case_ref: str, obligation: str, ref: str, until: date, reason: str,
            by: str | None, profile: str | None) -> None:
     """Check the target and the expiry, then record the snooze or waiver."""
+    who = by or getpass.getuser()
+    for name, value, limit in (("CASE_REF", case_ref, KEY), ("the dispute ref", ref, KEY), ("--by", who, WHO)):
+        if len(value) > limit:
+            _refuse(f"{name} is longer than {limit} characters")
     app = existing_app(profile)
     known = {o.id for o in app.profile.obligations}
     if obligation not in known:
@@ -64,7 +69,7 @@ def record(kind: suppressions.Kind, case_ref: str, obligation: str, ref: str, un
         _refuse(problem)
     try:
         ident = suppressions.add(app.engine, kind=kind, case_ref=case_ref, obligation=obligation, ref=ref,
-                                 reason=reason, until=until, created_by=by or getpass.getuser(), now=utc_now(),
+                                 reason=reason, until=until, created_by=who, now=utc_now(),
                                  today=today)
     except ValueError as exc:
         _refuse(str(exc))
@@ -121,6 +126,9 @@ def _lift_command(kind: suppressions.Kind) -> click.Command:
                 by: str | None) -> None:
         if (ident is None) == (case_ref is None or obligation is None):
             raise click.UsageError(f"give a {NOUN[kind]} ID, or --case and --obligation (not both)")
+        who = by or getpass.getuser()
+        if len(who) > WHO:
+            _refuse(f"--by is longer than {WHO} characters")
         app = existing_app()
         today = today_in_london()
         if ident is not None:
@@ -135,7 +143,7 @@ def _lift_command(kind: suppressions.Kind) -> click.Command:
         live = [s for s in found if s.state(today) == "in force"]
         if not live:
             _refuse(f"{NOUN[kind]} {found[0].id} is {found[0].state(today)} already; nothing to lift")
-        count = suppressions.lift(app.engine, (s.id for s in live), by or getpass.getuser(), utc_now())
+        count = suppressions.lift(app.engine, (s.id for s in live), who, utc_now())
         for s in live:
             literal.echo(f"{NOUN[kind]} {s.id} of {s.case_ref} {s.obligation}{' ' + s.ref if s.ref else ''} lifted.")
         if count and kind == "snooze":

@@ -214,7 +214,7 @@ suppression = Table(
     Column("created_by", String(WHO), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),  # lifted (``checker snooze lift``) at this instant ...
-    Column("revoked_by", String(200)),  # ... by this person (the audit of the lift)
+    Column("revoked_by", String(WHO)),  # ... by this person (the audit of the lift)
     Index("ix_suppression_case", "case_ref", "obligation", "ref"),
 )
 
