@@ -104,4 +104,4 @@ def test_on_a_state_database_it_writes_nothing_and_sends_nothing(setup: tuple[Pa
 def test_dry_run_is_for_once_only(setup: tuple[Path, Path, Path]) -> None:
     result = CliRunner().invoke(main, ["run", "--dry-run"])
     assert result.exit_code == 2
-    assert "--dry-run are for --once" in result.output
+    assert "--dry-run and --scratch-state are for --once" in result.output

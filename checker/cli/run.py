@@ -191,9 +191,9 @@ def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disput
         given_as_of = given(click.get_current_context(), "as_of")
         if (cases is not None or disputes is not None or given_as_of or digests is not None or accept_drop
                 or scratch_state or dry_run):
-            raise click.UsageError("--as-of, --cases, --disputes, --digests, --accept-drop, --scratch-state and "
-                                   "--dry-run are for --once; the daemon reads its source from settings (--source "
-                                   "NAME or default_source)")
+            raise click.UsageError("--as-of, --cases, --disputes, --digests, --accept-drop, --dry-run and "
+                                   "--scratch-state are for --once; the daemon reads its source from settings "
+                                   "(--source NAME or default_source)")
         serve(settings, profile, source, log_level)
         return
     if dry_run:
