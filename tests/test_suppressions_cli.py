@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,8 @@ from checker.paths import bundled_config_dir
 from checker.profiles import load_profile
 from checker.state import suppressions
 from checker.state.database import MIGRATIONS, open_database, upgrade
+from checker.state.retention import purge_personal_data
+from checker.state.schema import suppression
 
 REVIEW = "custody-release-review"
 
@@ -193,5 +195,27 @@ def test_the_migration_adds_who_lifted_and_keeps_the_suppressions(backend: str, 
             config.attributes["connection"] = connection
             command.downgrade(config, "0004")
         assert "revoked_by" not in {c["name"] for c in inspect(engine).get_columns("suppression")}
+    finally:
+        engine.dispose()
+
+
+def test_who_lifted_is_erased_with_the_other_personal_data_after_the_period(tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    try:
+        upgrade(engine)
+        recorded = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+        for case_ref in ("C1", "C2"):
+            with engine.begin() as connection:
+                connection.execute(suppression.insert().values(
+                    kind="snooze", case_ref=case_ref, obligation="x", ref="", reason="why", until=date(2026, 12, 20),
+                    created_by="tm.north", created_at=recorded))
+        assert suppressions.lift(engine, [1], "hos.smith", datetime(2026, 12, 2, 9, 0, tzinfo=UTC)) == 1
+        keep = timedelta(days=365)
+        assert purge_personal_data(engine, datetime(2027, 12, 1, 9, 0, tzinfo=UTC), keep).suppressions == 0
+        assert purge_personal_data(engine, datetime(2027, 12, 3, 9, 0, tzinfo=UTC), keep).suppressions == 1
+        lifted, other = suppressions.listing(engine, "snooze")
+        assert (lifted.created_by, lifted.revoked_by, lifted.reason) == ("erased", "erased", "erased")
+        assert lifted.revoked_at is not None  # when it was lifted stays
+        assert (other.created_by, other.revoked_by) == ("tm.north", None)  # in force until 20 Dec: not yet
     finally:
         engine.dispose()

@@ -10,7 +10,8 @@ went. Parked and pending messages are never purged: they are still to be sent.
 
 The audit trail itself keeps initials (``obligation_instance.initials``), e-mail addresses
 (``obligation_instance.adviser_email`` and ``manager_email``, every ``recipient`` and the outbox ``key``
-made from it), the names of those who snoozed or waived (``suppression.created_by``) and their reasons, the names of
+made from it), the names of those who snoozed or waived (``suppression.created_by``) or lifted one early
+(``revoked_by``) and their reasons, the names of
 operators who retried or dropped a held or parked message (``outbox_action.by``),
 and error texts (``run.error``, ``outbox.last_error``). ``purge_personal_data`` erases them once the
 business they belong to finished ``keep`` ago (setting ``retention.keep_personal_data_days``, a year by
@@ -25,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, String, and_, cast, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Engine, String, and_, case, cast, func, literal, or_, select, update
 
 from checker.state.schema import (
     due_occurrence,
@@ -111,7 +112,8 @@ def purge_personal_data(engine: Engine, now: datetime, keep: timedelta) -> Erase
             update(suppression)
             .where(or_(suppression.c.until < before.date(), suppression.c.revoked_at < before),
                    suppression.c.created_by != ERASED)
-            .values(created_by=ERASED, reason=ERASED)
+            .values(created_by=ERASED, reason=ERASED,
+                    revoked_by=case((suppression.c.revoked_by.is_(None), None), else_=ERASED))
         ).rowcount
         decisions = connection.execute(
             update(outbox_action).where(outbox_action.c.at < before, outbox_action.c.by != ERASED).values(by=ERASED)
