@@ -182,7 +182,7 @@ def test_the_migration_adds_who_lifted_and_keeps_the_suppressions(backend: str, 
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "0004")
+            command.upgrade(config, "0005")
             connection.execute(text(
                 "INSERT INTO suppression (kind, case_ref, obligation, ref, reason, until, created_by, created_at) "
                 "VALUES ('snooze', 'C1', 'x', '', 'why', '2026-12-20', 'tm', '2026-12-06 10:00:00+00:00')"))
@@ -193,7 +193,7 @@ def test_the_migration_adds_who_lifted_and_keeps_the_suppressions(backend: str, 
         assert (lifted.case_ref, lifted.revoked_by) == ("C1", "hos.smith")
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.downgrade(config, "0004")
+            command.downgrade(config, "0005")
         assert "revoked_by" not in {c["name"] for c in inspect(engine).get_columns("suppression")}
     finally:
         engine.dispose()
