@@ -9,6 +9,8 @@ next overdue reminder is at 6).
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -53,7 +55,16 @@ def rows_per_table(path: Path) -> dict[str, int]:
 
 
 def digest(path: Path) -> str:
+    """The database file's hash once everything committed is in it (the state database runs in WAL mode, where
+    committed pages wait in the -wal file until a checkpoint, which any connection may run)."""
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def contents(path: Path) -> list[str]:
+    with closing(sqlite3.connect(path)) as connection:
+        return list(connection.iterdump())
 
 
 def sink_files(sink: Path) -> list[str]:
@@ -80,6 +91,7 @@ def test_on_a_state_database_it_writes_nothing_and_sends_nothing(setup: tuple[Pa
     cases, state, sink = setup
     tick(cases, "2026-11-20")  # the adviser's overdue reminder, really sent
     before_rows, before_bytes, before_sink = rows_per_table(state), digest(state), sink_files(sink)
+    before_contents = contents(state)
     assert len(before_sink) == 1
 
     out = tick(cases, "2026-11-23", "--dry-run").stdout
@@ -91,6 +103,7 @@ def test_on_a_state_database_it_writes_nothing_and_sends_nothing(setup: tuple[Pa
     assert ADVISER not in out
 
     assert rows_per_table(state) == before_rows
+    assert contents(state) == before_contents  # every row of every table as it was
     assert digest(state) == before_bytes
     assert sink_files(sink) == before_sink
 
