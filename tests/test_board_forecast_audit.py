@@ -85,8 +85,14 @@ def test_audit_export_of_one_young_person_lists_who_was_told_what_and_when(histo
     assert {e["case_ref"] for e in events} == {"C4"}
     assert [e["at"] for e in events] == sorted(e["at"] for e in events)
     escalations = [(e["at"][:10], e["recipient"], e["detail"]) for e in events if e["event"] == "escalation sent"]
+    # Due Mon 20 Jul; working days overdue: 5 on Mon 27 Jul (the manager), 10 on Mon 3 Aug and 15 on Mon 10 Aug
+    # (the manager again, every 5), 20 on Mon 17 Aug (the senior manager), 30 on Tue 1 Sep (Mon 31 Aug is a bank
+    # holiday: the senior manager again, every 10), 40 on Tue 15 Sep (the head of service; again at 60, in Oct).
     assert escalations == [("2026-07-27", "tm.north@example.org", "escalated-manager, due 2026-07-20"),
+                           ("2026-08-03", "tm.north@example.org", "escalated-manager-repeat-1, due 2026-07-20"),
+                           ("2026-08-10", "tm.north@example.org", "escalated-manager-repeat-2, due 2026-07-20"),
                            ("2026-08-17", "sm@example.org", "escalated-senior_manager, due 2026-07-20"),
+                           ("2026-09-01", "sm@example.org", "escalated-senior_manager-repeat-1, due 2026-07-20"),
                            ("2026-09-15", "hos@example.org", "escalated-head_of_service, due 2026-07-20")]
     # Due Mon 20 Jul: lead-5 on 13 Jul, due on the 20th, then overdue-0 to overdue-10 (1 to 51 working days late).
     reminders = [e for e in events if e["event"] == "reminder sent"]
@@ -110,7 +116,9 @@ def test_audit_export_of_the_whole_ledger_has_snoozes_waivers_and_alerts(history
     assert [r["at"][:10] for r in alerts] == ["2026-08-03"]  # the data error, once that week
     assert alerts[0]["recipient"] == "ops@example.org"
     counted = Counter(r["event"] for r in rows)
-    assert counted["escalation sent"] == 6  # C4 three times, C3 twice, D2 to stage 2 once
+    # C4 six times (above); C3 (due Tue 1 Sep) to the manager on 8, 15 and 22 Sep and the senior manager on
+    # 29 Sep; D2 to stage 2 once.
+    assert counted["escalation sent"] == 11
     assert all(r["at"] >= "2026-07-01" and r["at"] < "2026-10-01" for r in rows)
     refused = CliRunner().invoke(main, ["audit", "export", "--from", "2026-09-30", "--to", "2026-07-01"])
     assert refused.exit_code == 2

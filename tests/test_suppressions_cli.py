@@ -7,6 +7,7 @@ C1 is in custody, never looked after, release 10 Mar 2027: its only obligation i
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from datetime import UTC, date, datetime, timedelta
@@ -182,7 +183,7 @@ def test_the_migration_adds_who_lifted_and_keeps_the_suppressions(backend: str, 
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "0005")
+            command.upgrade(config, "0006")
             connection.execute(text(
                 "INSERT INTO suppression (kind, case_ref, obligation, ref, reason, until, created_by, created_at) "
                 "VALUES ('snooze', 'C1', 'x', '', 'why', '2026-12-20', 'tm', '2026-12-06 10:00:00+00:00')"))
@@ -193,7 +194,7 @@ def test_the_migration_adds_who_lifted_and_keeps_the_suppressions(backend: str, 
         assert (lifted.case_ref, lifted.revoked_by) == ("C1", "hos.smith")
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.downgrade(config, "0005")
+            command.downgrade(config, "0006")
         assert "revoked_by" not in {c["name"] for c in inspect(engine).get_columns("suppression")}
     finally:
         engine.dispose()
@@ -219,3 +220,14 @@ def test_who_lifted_is_erased_with_the_other_personal_data_after_the_period(tmp_
         assert (other.created_by, other.revoked_by) == ("tm.north", None)  # in force until 20 Dec: not yet
     finally:
         engine.dispose()
+
+
+def test_the_audit_export_names_who_lifted_a_snooze(ticked: Path) -> None:
+    assert snooze("C1", REVIEW).exit_code == 0
+    assert invoke("snooze", "lift", "--case", "C1", "--obligation", REVIEW, "--by", "hos.smith").exit_code == 0
+    today = today_in_london().isoformat()
+    exported = invoke("audit", "export", "--from", today, "--to", today, "--format", "json", "--case", "C1")
+    assert exported.exit_code == 0, exported.output
+    events = [(e["event"], e["by"]) for e in json.loads(exported.stdout)
+              if e["event"].startswith("snooze")]
+    assert events == [("snooze", "tm.north"), ("snooze revoked", "hos.smith")]

@@ -80,7 +80,8 @@ def _suppressions(connection: Connection, start: datetime, end: datetime, case_r
     return _stream(connection, query.order_by(s[column], s.id), lambda r: {
         "at": getattr(r, column), "case_ref": r.case_ref,
         "obligation": r.obligation, "ref": r.ref, "event": f"{r.kind}{suffix}",
-        "detail": f"until {r.until}: {r.reason}", "by": r.created_by})
+        "detail": f"until {r.until}: {r.reason}",
+        "by": r.created_by if column == "created_at" else (r.revoked_by or "")})  # who lifted it, for a lift
 
 
 def audit_events(connection: Connection, first: date, last: date, case_ref: str | None = None
