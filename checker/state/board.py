@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, case, func, literal, or_, select, true
 
 from checker.state.schema import data_error_log, due_occurrence, notification, obligation_instance, run, suppression
+from rules.records import Role
 
 o = due_occurrence.c
 
@@ -91,9 +92,15 @@ def _instant(day: date) -> datetime:
 
 
 def escalations(connection: Connection, start: date, end: date, team: str | None) -> Sequence[Any]:
-    """Escalations told in the period (one per instance, due date and stage) by stage and how they ended."""
+    """Escalations told in the period (one per instance, due date and stage) by stage and how they ended.
+
+    A repeat of an escalation to the same role (``escalated-manager-repeat-2``) counts as that escalation,
+    not as another one.
+    """
     n = notification.c
-    told = (select(n.instance_id, n.due_date, n.stage).distinct()
+    base = case(*((n.stage.like(f"escalated-{role.value}-repeat-%"), literal(f"escalated-{role.value}"))
+                  for role in Role), else_=n.stage).label("stage")
+    told = (select(n.instance_id, n.due_date, base).distinct()
             .where(or_(n.stage.startswith("escalated-"), n.stage.startswith("dispute-stage-")),
                    n.created_at >= _instant(start), n.created_at < _instant(end + timedelta(days=1)))
             .subquery())
