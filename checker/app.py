@@ -15,6 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from checker.actions.links import LinkIssuer
+from checker.actions.service import ActionService
+from checker.actions.tokens import LinkKeys
 from checker.channels import Channels
 from checker.delivery import Delivery
 from checker.planning.guard import SourceGuard
@@ -78,12 +81,38 @@ class App:
         w = self.profile.delivery_window
         return WorkingWindow(self.profile.calendar, w.start, w.end)
 
+    def link_keys(self) -> LinkKeys | None:
+        """The action links' keys, or ``None`` when the links are off (``[actions] public_url`` not set)."""
+        a = self.settings.actions
+        if not a.public_url:
+            return None
+        if a.secret is None:
+            raise ValueError("actions.public_url is set but the links' secret is not: set CHECKER_ACTIONS__SECRET "
+                             "or the secret file actions__secret (at least 32 characters)")
+        return LinkKeys(a.secret.get_secret_value())
+
+    @property
+    def snooze_max_days(self) -> int:
+        """How far ahead a snooze may reach (the profile's limit)."""
+        return int(getattr(getattr(self.profile, "suppressions", None), "snooze_max_days", 28))
+
+    def action_service(self, clock: Callable[[], datetime] = utc_now) -> ActionService | None:
+        keys = self.link_keys()
+        if keys is None:
+            return None
+        d = self.settings.delivery
+        templates = self.settings.resolve(d.templates_dir) if d.templates_dir else None
+        return ActionService(self.engine, keys, {o.id: o.title for o in self.profile.obligations},
+                             self.snooze_max_days, clock, templates)
+
     def tick(self, source: Source, *, guarded: bool = True) -> Tick:
         """A tick over ``source``; ``guarded``: with the source safety guard (``planning/guard.py``)."""
         routing, channels, profile = self.routing, self.channels, self.profile
+        keys, a = self.link_keys(), self.settings.actions
+        links = LinkIssuer(keys, a.public_url, a.link_days) if keys is not None and a.public_url else None
 
         def planner(as_of: date) -> ReminderPlanner:
-            return ReminderPlanner(profile, routing, channels, as_of)
+            return ReminderPlanner(profile, routing, channels, as_of, links)
 
         guard = SourceGuard(self.settings.guard.max_drop_percent) if guarded else None
         return Tick(self.engine, profile, source, routing, planner, self.window,

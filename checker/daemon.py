@@ -40,6 +40,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from checker.actions.server import ActionServer
 from checker.app import App, utc_now
 from checker.channels import Channels
 from checker.health import HealthServer, Limits
@@ -100,6 +101,10 @@ class Daemon:
         h = settings.health
         self.health = HealthServer(h.host, h.port, self.ready, metrics,
                                    Limits(h.read_timeout_seconds, h.workers, h.max_waiting))
+        service = app.action_service(clock)
+        a = settings.actions
+        self.actions = (ActionServer(a.host, a.port, service, Limits(h.read_timeout_seconds, h.workers, h.max_waiting))
+                        if service is not None else None)
 
     # -- leadership ---------------------------------------------------------------------------------
 
@@ -239,6 +244,14 @@ class Daemon:
     def start(self) -> None:
         """Start the health server, the lease keeper and the scheduler (with the catch-up first)."""
         self.health.start()
+        if self.actions is not None:
+            try:
+                self.actions.start()
+            except OSError as exc:
+                self.health.stop()
+                a = self.settings.actions
+                raise OSError(exc.errno, f"the actions listener cannot listen on {a.host}:{a.port}: "
+                                         f"{exc.strerror or exc.__class__.__name__}") from None
         threading.Thread(target=self._keep_lease, name="leader-lease", daemon=True).start()
         safely = self.safely
         self.scheduler.add_job(safely(self.tick, "tick"), self.triggers["tick"], id="tick", name="tick")
@@ -262,6 +275,8 @@ class Daemon:
         except Exception as exc:  # the lease lapses by itself
             log.warning("could not release the leader lease: %s", exc.__class__.__name__)
         self.health.stop()
+        if self.actions is not None:
+            self.actions.stop()
         log.info("daemon stopped")
 
     def run_until_signalled(self) -> None:

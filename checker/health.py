@@ -53,8 +53,9 @@ class Limits:
 
 
 class _Server(HTTPServer):
-    def __init__(self, address: tuple[str, int], readiness: Readiness, metrics: Metrics, limits: Limits) -> None:
-        super().__init__(address, _Handler)
+    def __init__(self, address: tuple[str, int], readiness: Readiness, metrics: Metrics, limits: Limits,
+                 handler: type[BaseHTTPRequestHandler] | None = None) -> None:
+        super().__init__(address, handler or _Handler)  # another handler: the actions listener (checker/actions)
         self.readiness = readiness
         self.metrics = metrics
         self.limits = limits

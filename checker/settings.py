@@ -242,6 +242,23 @@ class ReportSettings(_Section):
     schedule: str = "30 8 * * mon-fri"  # when the daemon looks whether one is due (Europe/London)
 
 
+class ActionsSettings(_Section):
+    """The acknowledge and snooze links in advisers' messages, and the listener serving their pages.
+
+    Off unless ``public_url`` is set. ``public_url``: where the authority's reverse proxy (which
+    terminates TLS) publishes the listener, e.g. ``https://checker.example.gov.uk``; the links are
+    ``<public_url>/act/<token>``. ``secret``: the key the links are signed with, at least 32 characters,
+    from the environment (``CHECKER_ACTIONS__SECRET``) or the secret file ``actions__secret``; never put
+    it in the settings file. Changing it makes every link already sent invalid.
+    """
+
+    public_url: str | None = None
+    host: str = "0.0.0.0"  # noqa: S104 - inside a container the proxy's requests come from outside it
+    port: int = Field(default=8081, ge=0, le=65535)  # 0: any free port (tests)
+    secret: SecretStr | None = None
+    link_days: int = Field(default=14, ge=1, le=60)  # a link can be used until this many days after it was sent
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CHECKER_",
@@ -270,6 +287,7 @@ class Settings(BaseSettings):
     leader: LeaderSettings = LeaderSettings()
     retention: RetentionSettings = RetentionSettings()
     report: ReportSettings = ReportSettings()
+    actions: ActionsSettings = ActionsSettings()
 
     @classmethod
     def settings_customise_sources(

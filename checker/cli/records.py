@@ -21,8 +21,8 @@ from checker.cli.common import (
     suppression_line,
 )
 from checker.settings import Settings
+from checker.state import link_actions, reports, suppressions
 from checker.state import outbox as box
-from checker.state import reports, suppressions
 from checker.state.database import current_revision, head_revision, open_database, open_existing, upgrade
 
 
@@ -139,8 +139,9 @@ def history(case_ref: str, as_of: date) -> None:
     app = existing_app()
     with app.engine.connect() as connection:
         events, notes = reports.case_history(connection, case_ref)
+        acted = link_actions.for_case(connection, case_ref)
     recorded = suppressions.for_case(app.engine, case_ref)
-    if not events and not notes and not recorded:
+    if not events and not notes and not recorded and not acted:
         literal.echo(f"No history for {case_ref}.")
         return
     literal.echo(f"History of {case_ref}")
@@ -154,3 +155,7 @@ def history(case_ref: str, as_of: date) -> None:
                      f"{'; ' + n.note if n.note else ''}")
     for s in recorded:
         literal.echo(suppression_line(s, as_of))
+    for a in acted:
+        what = (f"snoozed until {a.snooze_until}: {a.reason or ''}" if a.action == "snooze" else "acknowledged")
+        literal.echo(f"  {a.at:%Y-%m-%d %H:%M} UTC  {a.obligation}{' ' + a.ref if a.ref else ''} due {a.due_date} "
+                     f"{a.stage}: {what} from the message link issued to {a.recipient or '(erased)'}")

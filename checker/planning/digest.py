@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
 from checker.planning.recipients import Routing
 from checker.profiles import Profile
-from checker.state import reports
+from checker.rendering import formatting as fmt
+from checker.state import link_actions, reports
 from checker.state.outbox import add_message
 from rules.records import Role
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def bucket(working_days_overdue: int) -> str:
@@ -53,6 +57,10 @@ def digest_payload(connection: Connection, profile: Profile, manager: str | None
     became = [item(r) for r in reports.changed_since(connection, manager, since, "overdue")]
     completed = [{**item(r), "completed_on": r.completed_on.isoformat() if r.completed_on else None}
                  for r in reports.changed_since(connection, manager, since, "met")]
+    acted = [{"case_ref": a.case_ref, "initials": a.initials or "", "obligation": a.obligation,
+              "title": titles.get(a.obligation, a.obligation), "citation": "", "due_date": a.due_date.isoformat(),
+              "adviser": a.recipient, "acted": _acted(a)}
+             for a in link_actions.since_for_manager(connection, manager, since)]
     return {
         "recipient": recipient,
         "as_of": as_of.isoformat(),
@@ -62,7 +70,16 @@ def digest_payload(connection: Connection, profile: Profile, manager: str | None
         "bucket_counts": counts,
         "became_overdue": became,
         "completed": completed,
+        "acted_on": acted,
     }
+
+
+def _acted(action: link_actions.LinkAction) -> str:
+    """'acknowledged Mon 7 Dec 2026' or 'snoozed until Mon 14 Dec 2026: <reason>' (the adviser's own words)."""
+    day = fmt.day_month_year(action.at.astimezone(LONDON).date())
+    if action.action == "snooze" and action.snooze_until is not None:
+        return f"snoozed on {day} until {fmt.day_month_year(action.snooze_until)}: {action.reason or ''}"
+    return f"acknowledged on {day}"
 
 
 def plan_digests(connection: Connection, profile: Profile, routing: Routing, as_of: date, now: datetime,
@@ -77,7 +94,8 @@ def plan_digests(connection: Connection, profile: Profile, routing: Routing, as_
         recipient, _note = routing.address(Role.MANAGER, None, manager, team)
         since = reports.last_digest_sent(connection, recipient) or (now - timedelta(days=7))
         payload = digest_payload(connection, profile, manager, recipient, sorted(teams), as_of, since)
-        if not (payload["overdue_by_adviser"] or payload["became_overdue"] or payload["completed"]):
+        if not (payload["overdue_by_adviser"] or payload["became_overdue"] or payload["completed"]
+                or payload["acted_on"]):
             continue  # nothing to say: no empty digest (a later tick this week sends one if that changes)
         key = f"digest:{week_key(as_of)}:{recipient}:{manager or '-'}"
         if add_message(connection, key=key, kind="digest", recipient=recipient, channel="email",

@@ -6,16 +6,21 @@ docs/profiles.md), and again every N working days per role while it stays overdu
 goes to the role of its next stage (``dispute-stage-<n>``, 000 §18). With Teams switched on, the
 adviser's reminders also go to their activity feed, and a team's channel hears of what became overdue or
 was escalated, once (initials and case reference only). A waived obligation plans nothing; a snoozed one
-plans no owner reminders but its escalations still go. Facts carry names only for the adviser's own email.
+plans no owner reminders but its escalations still go; an acknowledged one (from the message's link)
+plans no more owner reminders at the stage it was acknowledged in (each overdue repeat counts as one
+stage), and its escalations still go. Facts carry names only for the adviser's own email, and the
+acknowledge and snooze links (``actions``, ``checker/actions/links.py``) only for the adviser's own
+items when the links are on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from checker.actions.links import LinkIssuer, phase
 from checker.planning.recipients import Routing
 from checker.planning.stages import escalation_stage, reminder_stage
 from checker.profiles import Profile
@@ -29,6 +34,7 @@ TEAMS_ACTIVITY = "teams_activity"
 TEAMS_CHANNEL = "teams_channel"
 SuppressionKey = tuple[str, str, str]
 REPEAT = "-repeat-"
+AckKey = tuple[int, date, str]  # (instance id, due date, stage phase): see checker/state/link_actions.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +51,13 @@ class ReminderPlanner:
     routing: Routing
     channels: ChannelOptions
     as_of: date
+    links: LinkIssuer | None = None
 
     def _obligations(self) -> dict[str, Obligation[Any]]:
         return {o.id: o for o in self.profile.obligations}
 
-    def plan(self, tracked: Sequence[Tracked], suppressed: Mapping[SuppressionKey, str]) -> list[PlannedItem]:
+    def plan(self, tracked: Sequence[Tracked], suppressed: Mapping[SuppressionKey, str],
+             acknowledged: Collection[AckKey] = frozenset()) -> list[PlannedItem]:
         obligations = self._obligations()
         items: list[PlannedItem] = []
         for t in tracked:
@@ -59,15 +67,17 @@ class ReminderPlanner:
             suppression = suppressed.get((f.case_ref, f.obligation, f.ref or NO_REF))
             if suppression == "waive":
                 continue
-            items.extend(self._for_one(t, obligations[f.obligation], snoozed=suppression == "snooze"))
+            items.extend(self._for_one(t, obligations[f.obligation], snoozed=suppression == "snooze",
+                                       acknowledged=acknowledged))
         return items
 
-    def _for_one(self, t: Tracked, ob: Obligation[Any], *, snoozed: bool) -> list[PlannedItem]:
+    def _for_one(self, t: Tracked, ob: Obligation[Any], *, snoozed: bool,
+                 acknowledged: Collection[AckKey] = frozenset()) -> list[PlannedItem]:
         f = t.finding
         out: list[PlannedItem] = []
         stage = reminder_stage(f.due_date, self.as_of, ob.reminder_lead_working_days,
                                self.profile.reminders.overdue_every_working_days, self.profile.calendar)
-        if stage is not None and not snoozed:
+        if stage is not None and not snoozed and (t.instance_id, f.due_date, phase(stage)) not in acknowledged:
             out += self._to_role(t, ob, f.owner, stage)
         if f.status is Status.OVERDUE:
             if f.stage is None and f.escalated_to is not None:
@@ -85,6 +95,8 @@ class ReminderPlanner:
         address, routing_note = self.routing.address(role, case.adviser_email, case.manager_email, case.team)
         personal = role is Role.ADVISER and routing_note is None
         facts = self._facts(t, ob, role, stage, routing_note, with_names=personal)
+        if personal and self.links is not None and address and not stage.startswith(("escalated-", "dispute-")):
+            facts["actions"] = self.links.for_item(t.instance_id, t.finding.due_date, stage, address, self.as_of)
         items = [self._item(t, stage, address, EMAIL, facts)]
         if personal and self.channels.teams_activity:
             items.append(self._item(t, stage, address, TEAMS_ACTIVITY, {**facts, "given_name": None,

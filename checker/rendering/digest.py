@@ -39,6 +39,7 @@ class DigestRow:
     bucket: str
     adviser: str
     completed_on: str
+    acted: str = ""  # what the adviser did from the message's link (acted_on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ def _row(entry: Any, case_url_template: str, where: str) -> DigestRow:
         adviser=str(entry.get("adviser") or NO_ADVISER),
         completed_on=(fmt.day_month_year(fmt.parse_date(completed, f"the completion date of {case_ref}"))
                       if completed else "date not recorded"),
+        acted=str(entry.get("acted") or ""),
     )
 
 
@@ -132,6 +134,7 @@ def digest_context(payload: Mapping[str, Any], case_url_template: str, contact: 
         "by_adviser": groups,
         "became_overdue": became,
         "completed": completed,
+        "acted_on": [_row(e, case_url_template, "acted_on") for e in _list(payload, "acted_on")],
         "contact": contact,
     }
 

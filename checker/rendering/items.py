@@ -61,6 +61,8 @@ class ItemView:
     change_note: str | None
     routing_note: str | None
     sort_key: tuple[int, int, date, str, str]
+    acknowledge_url: str | None = None  # the adviser's own email only (checker/actions/links.py)
+    snooze_url: str | None = None
 
 
 def _required(facts: Mapping[str, Any], name: str) -> Any:
@@ -166,7 +168,16 @@ def item_view(facts: Mapping[str, Any], as_of: date, case_url_template: str, *, 
         change_note=_note(facts, "change_note"),
         routing_note=routing_note,
         sort_key=(0 if overdue else 1, -late, due, case_ref, str(facts.get("obligation") or "")),
+        **_action_links(facts, personal=with_names),
     )
+
+
+def _action_links(facts: Mapping[str, Any], *, personal: bool) -> dict[str, str | None]:
+    """The acknowledge and snooze links, in the adviser's own email only (they act as that adviser)."""
+    links = facts.get("actions")
+    if not personal or not isinstance(links, Mapping):
+        return {}
+    return {"acknowledge_url": _text(links, "acknowledge"), "snooze_url": _text(links, "snooze")}
 
 
 def item_views(items: Iterable[Mapping[str, Any]], as_of: date, case_url_template: str, *,

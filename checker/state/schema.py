@@ -18,6 +18,9 @@ Tables
   board's quarterly report counts (``checker/state/occurrences.py``).
 - ``data_error_log``: each data error (case, dispute, field) from the tick it was first seen until the
   tick it was gone (``checker/state/data_errors.py``).
+- ``link_action``: what a recipient did from an action link in a message (acknowledge, snooze), with
+  the recipient the link was issued to; its unique ``nonce`` makes each link usable once
+  (``checker/actions``).
 - ``leader_lease``: who leads (ticks and delivers) when several replicas share the database, and until
   when (see ``checker.state.leader``).
 
@@ -286,4 +289,25 @@ worker_heartbeat = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("beat_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),  # known dead once this has passed
+)
+
+link_action = Table(
+    "link_action",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The link's one-time number: unique, so a link is used once (the used-token table, checker/actions).
+    Column("nonce", String(32), nullable=False, unique=True),
+    Column("action", String(16), nullable=False),  # acknowledge | snooze
+    Column("instance_id", Integer, ForeignKey("obligation_instance.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("case_ref", String(KEY), nullable=False),
+    Column("obligation", String(KEY), nullable=False),
+    Column("ref", String(KEY), nullable=False),
+    Column("team", String(KEY)),
+    Column("due_date", Date, nullable=False),  # the due date the link was issued for
+    Column("stage", String(40), nullable=False),  # the reminder stage it came with (lead-5, due, overdue-1)
+    Column("recipient", String(EMAIL)),  # who the link was issued to; erased by retention.py
+    Column("at", UTCDateTime, nullable=False),
+    Column("snooze_until", Date),
+    Column("reason", Text),  # a snooze's reason (also on its suppression row)
 )

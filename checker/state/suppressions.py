@@ -23,7 +23,7 @@ from checker.state.notifications import cancel_unsent
 from checker.state.schema import KEY, WHO, obligation_instance, suppression
 
 Kind = Literal["snooze", "waive"]
-_OWNER_STAGES = ("lead-", "due", "overdue-")
+OWNER_STAGES = _OWNER_STAGES = ("lead-", "due", "overdue-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +82,23 @@ def add(engine: Engine, *, kind: Kind, case_ref: str, obligation: str, ref: str,
         if len(value) > limit:
             raise ValueError(f"{name} is longer than {limit} characters")
     with engine.begin() as connection:
-        result = connection.execute(insert(suppression).values(
-            kind=kind, case_ref=case_ref, obligation=obligation, ref=ref, reason=reason.strip(), until=until,
-            created_by=created_by, created_at=now))
-        instance_ids = connection.execute(select(obligation_instance.c.id).where(
-            obligation_instance.c.case_ref == case_ref, obligation_instance.c.obligation == obligation,
-            obligation_instance.c.ref == ref)).scalars().all()
-        for instance_id in instance_ids:
-            cancel_unsent(connection, instance_id, f"{kind}d until {until}",
-                          stages=_OWNER_STAGES if kind == "snooze" else None)
-        return inserted_id(result)
+        return record(connection, kind=kind, case_ref=case_ref, obligation=obligation, ref=ref, reason=reason,
+                      until=until, created_by=created_by, now=now)
+
+
+def record(connection: Connection, *, kind: Kind, case_ref: str, obligation: str, ref: str, reason: str,
+           until: date, created_by: str, now: datetime) -> int:
+    """Insert a snooze or waiver checked already, in the caller's transaction; cancel what it silences."""
+    result = connection.execute(insert(suppression).values(
+        kind=kind, case_ref=case_ref, obligation=obligation, ref=ref, reason=reason.strip(), until=until,
+        created_by=created_by, created_at=now))
+    instance_ids = connection.execute(select(obligation_instance.c.id).where(
+        obligation_instance.c.case_ref == case_ref, obligation_instance.c.obligation == obligation,
+        obligation_instance.c.ref == ref)).scalars().all()
+    for instance_id in instance_ids:
+        cancel_unsent(connection, instance_id, f"{kind}d until {until}",
+                      stages=_OWNER_STAGES if kind == "snooze" else None)
+    return inserted_id(result)
 
 
 def lift(engine: Engine, ids: Iterable[int], by: str, now: datetime) -> int:
