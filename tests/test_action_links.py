@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 from support.browser import Browser, chromium_path
 from support.caseload import custody_case, write_csv
@@ -29,6 +30,8 @@ from support.caseload import custody_case, write_csv
 from checker.actions.server import ActionServer
 from checker.actions.tokens import LinkKeys
 from checker.app import App
+from checker.board.audit import audit_events
+from checker.cli import main
 from checker.channels import build_channels
 from checker.settings import ActionsSettings, DeliverySettings, RoutingSettings, Settings
 from checker.sources import CsvSource
@@ -130,7 +133,8 @@ def links(world: World, to: str = PA, case_ref: str = "C1") -> tuple[str, str]:
     text = body(world.mails(to)[-1])
     item = text[text.index(f"({case_ref})"):]
     ack, snooze = ACK.search(item), SNOOZE.search(item)
-    assert ack and snooze, text
+    assert ack, text
+    assert snooze, text
     return ack.group(1), snooze.group(1)
 
 
@@ -146,12 +150,15 @@ def test_acknowledge_in_chromium_then_the_next_tick_does_not_repeat_and_the_dige
     world.tick(MONDAY)
     ack, _snooze = links(world)
     html_mail = body(world.mails(PA)[-1], "html")
-    assert f'href="{ack}"' in html_mail and "I'm on it (acknowledge)" in html_mail
+    assert f'href="{ack}"' in html_mail
+    assert "I'm on it (acknowledge)" in html_mail
 
     browser.open(ack)
     page = browser.text()
-    assert "Acknowledge a reminder" in page and "S.K. (C1)" in page
-    assert "Sam" not in page and "Khan" not in page  # initials and case reference only
+    assert "Acknowledge a reminder" in page
+    assert "S.K. (C1)" in page
+    assert "Sam" not in page
+    assert "Khan" not in page
     assert "repeat reminders about this item stop until its next stage" in page
     assert "Escalation to your managers goes on" in page
     browser.screenshot(ARTIFACTS / "action-link-confirmation.png")
@@ -170,21 +177,29 @@ def test_acknowledge_in_chromium_then_the_next_tick_does_not_repeat_and_the_dige
     (digest,) = [m for m in world.mails("tm.north@example.org") if "digest" in (m["Subject"] or "").lower()]
     text = body(digest)
     assert "ACTED ON FROM THE MESSAGE" in text
-    assert "S.K. (C1)" in text and "acknowledged on Mon 23 Nov 2026" in text and PA in text
+    assert "S.K. (C1)" in text
+    assert "acknowledged on Mon 23 Nov 2026" in text
+    assert PA in text
     digest_html = world.tmp_path / "digest.html"
     digest_html.write_text(body(digest, "html"), encoding="utf-8")
     browser.open(digest_html.as_uri())
     shown = browser.text()
-    assert "ACTED ON FROM THE MESSAGE" in shown.upper() and "Acknowledged on Mon 23 Nov 2026" in shown
+    assert "ACTED ON FROM THE MESSAGE" in shown.upper()
+    assert "Acknowledged on Mon 23 Nov 2026" in shown
     browser.evaluate("[...document.querySelectorAll('div')].find(d => d.textContent.startsWith('Acted on'))"
                      ".scrollIntoView()")
     browser.screenshot(ARTIFACTS / "action-link-acknowledged-in-digest.png")
 
-    history = world.app.engine  # the audit trail: `checker history` and the audit export read link_action
-    from checker.board.audit import audit_events
-    with history.connect() as connection:
+    with world.app.engine.connect() as connection:  # the audit export reads link_action (the seam)
         events = [e for e in audit_events(connection, MONDAY, NEXT_MONDAY, "C1") if e["channel"] == "link"]
     assert [(e["event"], e["recipient"]) for e in events] == [("acknowledged from the message", PA)]
+    shown = CliRunner().invoke(main, ["history", "C1", "--as-of", "2026-11-30"], env={
+        "CHECKER_STATE_URL": world.settings.state_url.get_secret_value(),
+        "CHECKER_SETTINGS_FILE": str(world.tmp_path / "none.toml")})
+    assert shown.exit_code == 0, shown.output
+    # 52 working days late on Mon 23 Nov (11 Sep to 23 Nov, no bank holiday): repeat (52 - 1) // 5 = 10
+    assert (f"2026-11-23 09:00 UTC  custody-release-review due 2026-09-10 overdue-10: acknowledged from the "
+            f"message link issued to {PA}") in shown.output
 
 
 def test_snooze_in_chromium_records_a_snooze_within_the_limit(world: World, browser: Browser) -> None:
@@ -197,8 +212,10 @@ def test_snooze_in_chromium_records_a_snooze_within_the_limit(world: World, brow
     assert browser.evaluate("document.getElementById('until').validity.valid") is False  # the page's own limit
     csrf = browser.evaluate("document.querySelector('input[name=csrf]').value")
     beyond = httpx.post(snooze, data={"csrf": csrf, "until": "2027-03-01", "reason": "Waiting"})
-    assert beyond.status_code == 422 and "The date must be from today" in beyond.text  # and the server's
-    assert world.count(suppression) == 0 and world.count(link_action) == 0
+    assert beyond.status_code == 422
+    assert "The date must be from today" in beyond.text
+    assert world.count(suppression) == 0
+    assert world.count(link_action) == 0
     browser.evaluate("document.getElementById('until').value = '2026-12-04'")
     browser.click("button[type=submit]")
     assert "Snoozed until Fri 4 Dec 2026." in browser.text()
@@ -213,7 +230,8 @@ def test_snooze_in_chromium_records_a_snooze_within_the_limit(world: World, brow
 def _refused(browser: Browser, url: str) -> str:
     browser.open(url)
     text = browser.text()
-    assert "This link cannot be used" in text and "Nothing was recorded." in text
+    assert "This link cannot be used" in text
+    assert "Nothing was recorded." in text
     assert browser.evaluate("document.querySelectorAll('form').length") == 0
     return text
 
@@ -244,12 +262,14 @@ def test_forged_expired_reused_and_other_recipients_links_are_refused(world: Wor
     assert world.count(link_action) == 1
     assert "already been used" in _refused(browser, ack)
     again = httpx.post(ack, data={"csrf": csrf})  # replaying the form: refused, nothing more recorded
-    assert again.status_code == 410 and "already been used" in again.text
+    assert again.status_code == 410
+    assert "already been used" in again.text
     assert world.count(link_action) == 1
 
     wrong_form = httpx.post(snooze, data={"csrf": csrf, "until": "2026-11-30", "reason": "x"})
     assert wrong_form.status_code == 403  # the other link's CSRF token does not fit this link
-    assert world.count(suppression) == 0 and world.count(link_action) == 1
+    assert world.count(suppression) == 0
+    assert world.count(link_action) == 1
     assert httpx.get(f"{world.base}/healthz").status_code == 404  # not the health listener
 
 
@@ -259,5 +279,7 @@ def test_a_scanner_opening_every_link_records_nothing(world: World) -> None:
         for _ in range(3):
             page = httpx.get(url)
             assert page.status_code == 200
-            assert page.headers["Referrer-Policy"] == "no-referrer" and page.headers["Cache-Control"] == "no-store"
-    assert world.count(link_action) == 0 and world.count(suppression) == 0
+            assert page.headers["Referrer-Policy"] == "no-referrer"
+            assert page.headers["Cache-Control"] == "no-store"
+    assert world.count(link_action) == 0
+    assert world.count(suppression) == 0

@@ -71,7 +71,7 @@ def test_the_quarters_figures_are_the_hand_counted_ones(history: App) -> None:
     assert rows(built, "disputes") == [("1", "2", "1", "1")]
     assert rows(built, "snoozes_waivers") == [("snooze", "In hospital", "1"),
                                               ("waive", "Release date under review", "1")]
-    assert rows(built, "acknowledgements") == [("all obligations", "not recorded")]
+    assert rows(built, "acknowledgements") == [("all obligations", "0")]  # none acknowledged in the fixture
     assert rows(built, "data_quality_cases") == [("most rejected by one check in the period", "1"),
                                                  ("rejected by the period's last check", "0")]
     assert rows(built, "data_errors") == [("date_of_birth", "1", "1", "0", "7")]  # 3 Aug to 10 Aug

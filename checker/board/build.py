@@ -52,8 +52,8 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
                  "days from the first known stage start to resolution."),
     ("Snoozes and waivers", "Snoozes (the adviser's reminders paused) and waivers (the obligation set aside) "
                             "recorded in the period, by the reason given."),
-    ("Acknowledgements", "Reminders an adviser acknowledged from the message; not recorded until the product "
-                         "records acknowledgements."),
+    ("Acknowledgements", "Reminders an adviser acknowledged (\"I'm on it\") from the link in the message, in the "
+                         "period, by obligation."),
     ("Cases rejected", "Young people's records a check could not use at all because of bad data."),
     ("Data errors by field", "Errors in the case data (one per record and field) seen in the period, fixed in it, "
                              "still there at its end, and the median calendar days a fixed one stayed unfixed."),

@@ -221,6 +221,8 @@ def _suppressions(connection: Connection, report: Report, start: date, end: date
                                 for r in q.suppressions_granted(connection, start, end, team)]))
     acks = acknowledgement_counts(connection, start, end, team)
     rows = [("all obligations", NOT_RECORDED)] if acks is None else [(ob, s.count(n)) for ob, n in acks]
+    if not rows:  # recorded, and none in the period
+        rows = [("all obligations", s.count(0))]
     report.tables.append(Table("acknowledgements", "Acknowledgements of reminders", ("obligation", "count"), rows))
 
 

@@ -12,11 +12,12 @@ The audit trail itself keeps initials (``obligation_instance.initials``), e-mail
 (``obligation_instance.adviser_email`` and ``manager_email``, every ``recipient`` and the outbox ``key``
 made from it), the names of those who snoozed or waived (``suppression.created_by``) or lifted one early
 (``revoked_by``) and their reasons, the names of
-operators who retried or dropped a held or parked message (``outbox_action.by``),
+operators who retried or dropped a held or parked message (``outbox_action.by``), the recipient an
+action link was issued to and a snooze's reason given from it (``link_action``),
 and error texts (``run.error``, ``outbox.last_error``). ``purge_personal_data`` erases them once the
 business they belong to finished ``keep`` ago (setting ``retention.keep_personal_data_days``, a year by
 default): an obligation closed, a message sent or cancelled, a snooze or waiver expired or revoked, a run
-finished, an operator's outbox decision made. What stays is which obligation of which case reference
+finished, an operator's outbox decision made, a link used. What stays is which obligation of which case reference
 was told, when, on which channel, with which outcome. An erased address reads ``erased:<row id>`` (the
 column may not be empty, and a notification's address is part of its unique key).
 """
@@ -30,6 +31,7 @@ from sqlalchemy import ColumnElement, Engine, String, and_, case, cast, func, li
 
 from checker.state.schema import (
     due_occurrence,
+    link_action,
     notification,
     obligation_instance,
     outbox,
@@ -118,6 +120,9 @@ def purge_personal_data(engine: Engine, now: datetime, keep: timedelta) -> Erase
         decisions = connection.execute(
             update(outbox_action).where(outbox_action.c.at < before, outbox_action.c.by != ERASED).values(by=ERASED)
         ).rowcount
+        connection.execute(  # what was done from a message's link, long ago: the action and the item stay
+            update(link_action).where(link_action.c.at < before, link_action.c.recipient.is_not(None))
+            .values(recipient=None, reason=None))
         connection.execute(  # the board's history (state/occurrences.py): the adviser of what ended long ago
             update(due_occurrence).where(due_occurrence.c.ended_on < before.date(),
                                          due_occurrence.c.adviser_email.is_not(None)).values(adviser_email=None))

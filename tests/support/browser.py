@@ -7,6 +7,7 @@ Chromium reads protocol messages from its fd 3 and writes to its fd 4, each JSON
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
@@ -41,7 +42,7 @@ class Browser:
             os.dup2(to_child_read, 3)
             os.dup2(from_child_write, 4)
 
-        self._process = subprocess.Popen(  # noqa: S603 - a fixed program and flags
+        self._process = subprocess.Popen(
             [chromium, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=wire, close_fds=False)  # noqa: PLW1509 - dup2 only
         os.close(to_child_read)
@@ -115,10 +116,8 @@ class Browser:
         return path
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError, RuntimeError, OSError):
             self.call("Browser.close", timeout=5.0)
-        except (TimeoutError, RuntimeError, OSError):
-            pass
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
