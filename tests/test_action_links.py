@@ -31,8 +31,8 @@ from checker.actions.server import ActionServer
 from checker.actions.tokens import LinkKeys
 from checker.app import App
 from checker.board.audit import audit_events
-from checker.cli import main
 from checker.channels import build_channels
+from checker.cli import main
 from checker.settings import ActionsSettings, DeliverySettings, RoutingSettings, Settings
 from checker.sources import CsvSource
 from checker.state.schema import link_action, notification, suppression
