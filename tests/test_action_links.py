@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email
 import re
+import socket
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.message import Message as EmailMessage
@@ -33,7 +34,16 @@ from checker.app import App
 from checker.board.audit import audit_events
 from checker.channels import build_channels
 from checker.cli import main
-from checker.settings import ActionsSettings, DeliverySettings, RoutingSettings, Settings
+from checker.daemon import Daemon
+from checker.metrics import Metrics
+from checker.settings import (
+    ActionsSettings,
+    DeliverySettings,
+    HealthSettings,
+    RoutingSettings,
+    ScheduleSettings,
+    Settings,
+)
 from checker.sources import CsvSource
 from checker.state.schema import link_action, notification, suppression
 
@@ -46,6 +56,7 @@ NEXT_MONDAY = date(2026, 11, 30)
 PA = "pa.one@example.org"
 ACK = re.compile(r"I'm on it \(acknowledge\): (\S+)")
 SNOOZE = re.compile(r"Snooze: (\S+)")
+NEVER = "0 3 29 2 1"  # a crontab that fires only on a Monday 29 February: not during a test
 
 
 def settings_for(tmp_path: Path, public_url: str) -> Settings:
@@ -283,3 +294,57 @@ def test_a_scanner_opening_every_link_records_nothing(world: World) -> None:
             assert page.headers["Cache-Control"] == "no-store"
     assert world.count(link_action) == 0
     assert world.count(suppression) == 0
+
+
+def _daemon_settings(tmp_path: Path, **actions: object) -> Settings:
+    return Settings(
+        state_url=f"sqlite:///{tmp_path / 'state.sqlite'}",
+        delivery=DeliverySettings(window="any_time", sink_dir=tmp_path / "sink"),
+        schedule=ScheduleSettings(tick=NEVER, retry=NEVER, digests=NEVER, catch_up=False),
+        health=HealthSettings(host="127.0.0.1", port=0),
+        actions=ActionsSettings(host="127.0.0.1", port=0, **actions),  # type: ignore[arg-type]
+    )
+
+
+def test_the_daemon_serves_the_pages_on_a_listener_of_their_own_only_when_configured(tmp_path: Path) -> None:
+    off = _daemon_settings(tmp_path)
+    with build_channels(off) as channels:
+        assert Daemon(off, App.from_settings(off), channels, Metrics()).actions is None  # off unless configured
+    on = _daemon_settings(tmp_path, public_url="https://checker.example.gov.uk", secret=SECRET)
+    with build_channels(on) as channels:
+        daemon = Daemon(on, App.from_settings(on), channels, Metrics())
+        daemon.start()
+        try:
+            assert daemon.actions is not None
+            pages = f"http://127.0.0.1:{daemon.actions.port}"
+            assert daemon.actions.port != daemon.health.port
+            assert httpx.get(f"{pages}/metrics").status_code == 404  # health and metrics stay on their own port
+            refused = httpx.get(f"{pages}/act/not-a-token")
+            assert refused.status_code == 403
+            assert "not valid" in refused.text
+        finally:
+            daemon.stop()
+
+
+def test_links_without_a_secret_stop_the_daemon_at_start_up_saying_which_setting(tmp_path: Path) -> None:
+    settings = _daemon_settings(tmp_path, public_url="https://checker.example.gov.uk")
+    with build_channels(settings) as channels, pytest.raises(ValueError, match="CHECKER_ACTIONS__SECRET"):
+        Daemon(settings, App.from_settings(settings), channels, Metrics())
+    short = _daemon_settings(tmp_path, public_url="https://checker.example.gov.uk",
+                             secret="short")  # noqa: S106 - too short on purpose
+    with build_channels(short) as channels, pytest.raises(ValueError, match="at least 32 characters"):
+        Daemon(short, App.from_settings(short), channels, Metrics())
+
+
+def test_a_busy_actions_port_is_one_line_naming_it(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = _daemon_settings(tmp_path, public_url="https://checker.example.gov.uk", secret=SECRET)
+        settings = settings.model_copy(update={"actions": settings.actions.model_copy(update={"port": port})})
+        with build_channels(settings) as channels:
+            daemon = Daemon(settings, App.from_settings(settings), channels, Metrics())
+            with pytest.raises(OSError, match=f"the actions listener cannot listen on 127.0.0.1:{port}") as raised:
+                daemon.start()
+    assert "\n" not in str(raised.value)
