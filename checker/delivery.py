@@ -32,6 +32,7 @@ from checker.planning.window import Window
 from checker.state import outbox as box
 from checker.state.heartbeat import Heartbeat
 from checker.state.notifications import live_items
+from checker.state.reroute import RECIPIENT_REFUSED, reroute_refused
 from notifiers.base import Attachment, DeliveryError, Mention, Message, Notifier
 from notifiers.outcome import Outcome
 
@@ -61,6 +62,7 @@ class DeliveryCounts:
     resumed: int = 0  # messages of dead claimants taken up again
     parked_ids: list[int] = field(default_factory=list)
     held_ids: list[int] = field(default_factory=list)
+    rerouted: dict[int, int] = field(default_factory=dict)  # parked message id -> items re-routed to managers
     reasons: dict[str, int] = field(default_factory=dict)  # "outcome:reason" -> count, for metrics
 
     @property
@@ -182,6 +184,8 @@ class Delivery:
                 self._held(message, str(exc))
             else:
                 self._failed(message, str(exc), permanent=exc.permanent, retry_after=exc.retry_after)
+                if exc.permanent and exc.reason == RECIPIENT_REFUSED and message.kind == "reminder":
+                    self._reroute(message)
             return
         except Exception as exc:  # a fault in the channel: after the request, for all we know
             error = f"{exc.__class__.__name__} in the {message.channel} channel"
@@ -195,6 +199,14 @@ class Delivery:
         box.mark_sent(self.engine, message_id, self.clock(), receipt.provider_id)
         self.counts.sent += 1
         log.info("sent message %s (%s, %s)", message_id, message.kind, message.channel)
+
+    def _reroute(self, message: box.OutboxMessage) -> None:
+        """The address was refused for good: its items go to the team managers (``state/reroute.py``)."""
+        with self.engine.begin() as connection:
+            managers = reroute_refused(connection, message.id, message.recipient, self.clock())
+        self.counts.rerouted[message.id] = sum(managers.values())
+        log.warning("message %s: the address was refused for good; %s items re-routed to %s team managers",
+                    message.id, sum(managers.values()), len(managers))
 
     def _count(self, outcome: str, reason: str) -> None:
         label = f"{outcome}:{reason}"
@@ -252,10 +264,20 @@ class Delivery:
                     channel="email", now=now, send_from=now, run_id=None,
                     payload={"subject": f"checker: message {message_id} could not be delivered and is parked",
                              "lines": [f"Outbox message {message_id} was parked after repeated or permanent "
-                                       "delivery failures.",
+                                       "delivery failures.", *_rerouted_lines(self.counts.rerouted.pop(message_id,
+                                                                                                     None)),
                                        "See `checker outbox` for the error, fix the cause, then run "
                                        f"`checker outbox retry {message_id}`."],
                              "as_of": now.date().isoformat()},
                 )
         self.counts.parked_ids.clear()
         self.counts.held_ids.clear()
+
+
+def _rerouted_lines(items: int | None) -> list[str]:
+    if items is None:
+        return []
+    told = (f"its {items} item{'s' if items != 1 else ''} went to the team manager instead" if items
+            else "no team manager other than that address is recorded, so nobody else was told")
+    return [f"The mail service refused the recipient's address for good (it does not exist): {told}. Correct "
+            "the address in the case records (the adviser's or manager's email) or the staff directory."]

@@ -36,6 +36,9 @@ class Outcome(enum.StrEnum):
 
 
 Verdict = tuple[Outcome, str]  # the outcome and its reason label
+# The reason of a REFUSED send whose address does not exist (SMTP 5xx to RCPT TO, a Graph mailbox not
+# found): the delivery step re-routes such a reminder's items to the team manager (checker/state/reroute.py).
+RECIPIENT_REFUSED = "recipient_refused"
 
 _HTTP_REASONS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  408: "request_timeout", 409: "conflict", 413: "too_large", 429: "throttled",

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from notifiers.base import Attachment, Checkpoint, DeliveryError, Message, Receipt
 from notifiers.headers import literal_header
-from notifiers.outcome import Outcome, smtp_lost, smtp_reply
+from notifiers.outcome import RECIPIENT_REFUSED, Outcome, smtp_lost, smtp_reply
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -164,7 +164,10 @@ class SmtpNotifier:
             raise
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()), (0, b""))
-            raise self._reply_error("the recipient was refused", code, reply) from None
+            error = self._reply_error("the recipient was refused", code, reply)
+            if error.permanent:  # 5xx to RCPT TO: the address does not exist, or is refused for good
+                error = DeliveryError(str(error), permanent=True, reason=RECIPIENT_REFUSED)
+            raise error from None
         except smtplib.SMTPAuthenticationError as exc:
             if 400 <= exc.smtp_code < 500:
                 raise self._reply_error("login failed for now", exc.smtp_code, exc.smtp_error) from None

@@ -155,9 +155,10 @@ def test_a_permanent_failure_parks_at_once(smtp: SmtpTestServer, tmp_path: Path)
     smtp.fail_next("RCPT", 550, times=1, text="5.1.1 no such mailbox")
     report = tick(settings, tmp_path, [custody_case("C1", SOON)])
     assert report.delivery.parked == 1
-    reminder, alert = rows(settings)
+    reminder, rerouted, alert = rows(settings)  # the address does not exist: its item went to the manager
     assert (reminder.state, reminder.attempts) == ("parked", 1)
     assert "550" in reminder.last_error
+    assert (rerouted.recipient, rerouted.state) == ("tm.north@example.org", "sent")
     assert alert.state == "sent"
 
 

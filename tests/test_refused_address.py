@@ -1,0 +1,57 @@
+"""An address the mail service refuses for good (SMTP 550 to RCPT TO) is re-routed to the team manager and
+reported to the operator, not only parked; a refusal of the message itself (5xx after DATA) only parks it.
+"""
+
+from __future__ import annotations
+
+import email
+from pathlib import Path
+
+from servers.smtp import SmtpTestServer
+from support.caseload import custody_case
+from test_delivery import OPERATOR, SOON, rows, settings_for, tick
+
+pytest_plugins = ["servers.smtp_fixtures"]
+
+
+def _text(raw: bytes) -> str:
+    mail = email.message_from_bytes(raw)
+    for part in mail.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("no text/plain part")
+
+
+def test_a_refused_address_goes_to_the_manager_and_the_operator_is_told(smtp: SmtpTestServer,
+                                                                        tmp_path: Path) -> None:
+    settings = settings_for(smtp, tmp_path)
+    smtp.fail_next("RCPT", 550, times=1, text="5.1.1 <pa.gone@example.org>: Recipient address rejected")
+    report = tick(settings, tmp_path, [custody_case("C1", SOON, adviser="pa.gone@example.org")])
+    assert report.delivery.parked == 1
+    parked, rerouted, alert = rows(settings)
+    assert (parked.recipient, parked.state) == ("pa.gone@example.org", "parked")
+    assert (rerouted.recipient, rerouted.state) == ("tm.north@example.org", "sent")
+    assert (alert.recipient, alert.state) == (OPERATOR, "sent")
+    received = {mail.rcpt_tos[0]: mail for mail in smtp.received}
+    to_manager = _text(received["tm.north@example.org"].content)
+    assert "The mail service refused the personal adviser's email address for good; sent to the team manager." \
+        in " ".join(to_manager.split())
+    assert "Sam Khan" not in to_manager  # the manager sees initials and the case reference
+    assert "S.K. (C1)" in to_manager
+    to_operator = " ".join(_text(received[OPERATOR].content).split())
+    assert f"Outbox message {parked.id} was parked" in to_operator
+    assert "its 1 item went to the team manager instead" in to_operator
+    assert "pa.gone@example.org" not in to_operator  # no address in an operator alert: `checker outbox` has it
+
+
+def test_a_message_refused_after_data_is_parked_not_rerouted(smtp: SmtpTestServer, tmp_path: Path) -> None:
+    settings = settings_for(smtp, tmp_path)
+    smtp.fail_next("DATA", 554, times=1, text="5.6.0 message content rejected")
+    tick(settings, tmp_path, [custody_case("C1", SOON)])
+    parked, alert = rows(settings)
+    assert parked.state == "parked"
+    assert alert.recipient == OPERATOR
+    assert "went to the team manager" not in " ".join(_text(next(
+        m for m in smtp.received if m.rcpt_tos[0] == OPERATOR).content).split())
