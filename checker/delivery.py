@@ -184,7 +184,8 @@ class Delivery:
                 self._held(message, str(exc))
             else:
                 self._failed(message, str(exc), permanent=exc.permanent, retry_after=exc.retry_after)
-                if exc.permanent and exc.reason == RECIPIENT_REFUSED and message.kind == "reminder":
+                if (exc.permanent and exc.reason == RECIPIENT_REFUSED and message.kind == "reminder"
+                        and message.channel == "email"):
                     self._reroute(message)
             return
         except Exception as exc:  # a fault in the channel: after the request, for all we know

@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from notifiers.base import DeliveryError
-from notifiers.outcome import Outcome, http_status
+from notifiers.outcome import RECIPIENT_REFUSED, Outcome, http_status
 from notifiers.retry import call_with_retries, retry_after_seconds
 
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")  # a GUID or a verified domain name
@@ -51,6 +51,8 @@ _THUMBPRINT = re.compile(r"^[0-9A-F]{40}$")
 _ERROR_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _SCOPE = re.compile(r"^(?:https://[^\s/?#]+(?:/[^\s?#]*)?/|[0-9a-fA-F-]{36}/)\.default$")
 DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
+# Graph's error codes for a recipient that does not exist (the mailbox is not found): refused for good.
+RECIPIENT_CODES = frozenset({"ErrorInvalidRecipients", "ErrorRecipientNotFound", "ErrorMailboxNotFound"})
 _TRANSIENT_TOKEN_ERRORS = frozenset({"temporarily_unavailable", "server_error", "service_unavailable"})
 _TOKEN_HINTS = {
     "invalid_client": "check the client secret or certificate (expired? rotated?)",
@@ -335,4 +337,6 @@ def failure(response: httpx.Response, what: str, hints: Mapping[int, str] | None
             "policy excludes the mailbox)"} | dict(hints or {})
     text = f"{what}: HTTP {status}" + (f" {code}" if code else "") + (f": {hint[status]}" if status in hint else "")
     retry_after = retry_after_seconds(response) if outcome is not Outcome.REFUSED else None
+    if outcome is Outcome.REFUSED and code in RECIPIENT_CODES:  # the address does not exist: re-routed
+        reason = RECIPIENT_REFUSED
     return DeliveryError(text, outcome=outcome, reason=reason, retry_after=retry_after)

@@ -1,5 +1,6 @@
-"""An address the mail service refuses for good (SMTP 550 to RCPT TO) is re-routed to the team manager and
-reported to the operator, not only parked; a refusal of the message itself (5xx after DATA) only parks it.
+"""An address the mail service refuses for good (SMTP 550 to RCPT TO, Graph's ErrorInvalidRecipients) is
+re-routed to the team manager and reported to the operator, not only parked; a refusal of the message itself
+(5xx after DATA) only parks it.
 """
 
 from __future__ import annotations
@@ -7,11 +8,14 @@ from __future__ import annotations
 import email
 from pathlib import Path
 
+from servers.graph import CLIENT_ID, CLIENT_SECRET, CREATE_MESSAGE, SENDER, TENANT, GraphTestServer
 from servers.smtp import SmtpTestServer
 from support.caseload import custody_case
 from test_delivery import OPERATOR, SOON, rows, settings_for, tick
 
-pytest_plugins = ["servers.smtp_fixtures"]
+from checker.settings import DeliverySettings, GraphSettings, RoutingSettings, Settings
+
+pytest_plugins = ["servers.graph_fixtures", "servers.smtp_fixtures"]
 
 
 def _text(raw: bytes) -> str:
@@ -55,3 +59,22 @@ def test_a_message_refused_after_data_is_parked_not_rerouted(smtp: SmtpTestServe
     assert alert.recipient == OPERATOR
     assert "went to the team manager" not in " ".join(_text(next(
         m for m in smtp.received if m.rcpt_tos[0] == OPERATOR).content).split())
+
+
+def test_a_graph_mailbox_not_found_is_rerouted_too(graph_server: GraphTestServer, tmp_path: Path) -> None:
+    settings = Settings(
+        state_url=f"sqlite:///{tmp_path / 'state.sqlite'}",
+        delivery=DeliverySettings(email="graph", window="any_time"),
+        graph=GraphSettings(tenant_id=TENANT, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, sender=SENDER,
+                            authority_host=graph_server.authority_host, graph_url=graph_server.graph_url,
+                            ca_file=graph_server.write_ca(tmp_path)),
+        routing=RoutingSettings(operator_email=OPERATOR),
+    )
+    graph_server.fail(CREATE_MESSAGE, 400, code="ErrorInvalidRecipients")
+    report = tick(settings, tmp_path, [custody_case("C1", SOON, adviser="pa.gone@council.example")])
+    assert report.delivery.parked == 1
+    parked, rerouted, alert = rows(settings)
+    assert (parked.recipient, parked.state) == ("pa.gone@council.example", "parked")
+    assert (rerouted.recipient, rerouted.state) == ("tm.north@example.org", "sent")
+    assert alert.state == "sent"
+    assert "tm.north@example.org" in [to for mail in graph_server.sent for to in mail.to]
