@@ -94,7 +94,7 @@ class App:
     @property
     def snooze_max_days(self) -> int:
         """How far ahead a snooze may reach (the profile's limit)."""
-        return int(getattr(getattr(self.profile, "suppressions", None), "snooze_max_days", 28))
+        return self.profile.suppressions.snooze_max_days
 
     def action_service(self, clock: Callable[[], datetime] = utc_now) -> ActionService | None:
         keys = self.link_keys()

@@ -27,6 +27,7 @@ stop the health server.
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import threading
@@ -43,7 +44,7 @@ from apscheduler.triggers.cron import CronTrigger
 from checker.actions.server import ActionServer
 from checker.app import App, utc_now
 from checker.channels import Channels
-from checker.health import HealthServer, Limits
+from checker.health import HealthServer, HealthServerError, Limits
 from checker.metrics import Metrics
 from checker.planning.guard import TickAbortedError
 from checker.planning.window import london_today
@@ -250,8 +251,11 @@ class Daemon:
             except OSError as exc:
                 self.health.stop()
                 a = self.settings.actions
-                raise OSError(exc.errno, f"the actions listener cannot listen on {a.host}:{a.port}: "
-                                         f"{exc.strerror or exc.__class__.__name__}") from None
+                reason = ("the port is in use (another checker, or another program, listens there)"
+                          if exc.errno == errno.EADDRINUSE else (exc.strerror or exc.__class__.__name__))
+                raise HealthServerError(f"cannot serve the action links' pages on {a.host}:{a.port}: {reason}; "
+                                        "stop the other program or set actions.port (CHECKER_ACTIONS__PORT) to a "
+                                        "free port") from None
         threading.Thread(target=self._keep_lease, name="leader-lease", daemon=True).start()
         safely = self.safely
         self.scheduler.add_job(safely(self.tick, "tick"), self.triggers["tick"], id="tick", name="tick")

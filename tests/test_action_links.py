@@ -35,6 +35,7 @@ from checker.board.audit import audit_events
 from checker.channels import build_channels
 from checker.cli import main
 from checker.daemon import Daemon
+from checker.health import HealthServerError
 from checker.metrics import Metrics
 from checker.settings import (
     ActionsSettings,
@@ -345,6 +346,6 @@ def test_a_busy_actions_port_is_one_line_naming_it(tmp_path: Path) -> None:
         settings = settings.model_copy(update={"actions": settings.actions.model_copy(update={"port": port})})
         with build_channels(settings) as channels:
             daemon = Daemon(settings, App.from_settings(settings), channels, Metrics())
-            with pytest.raises(OSError, match=f"the actions listener cannot listen on 127.0.0.1:{port}") as raised:
+            with pytest.raises(HealthServerError, match=f"on 127.0.0.1:{port}: the port is in use") as raised:
                 daemon.start()
     assert "\n" not in str(raised.value)
