@@ -38,7 +38,7 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
-_by_due = attrgetter("due_date", "case_ref", "obligation")
+_obligation = attrgetter("obligation")
 _case_ref = attrgetter("case_ref")
 _labels = attrgetter("obligation", "ref")
 _due = attrgetter("due_date")
@@ -47,6 +47,12 @@ _escalation = attrgetter("escalate_to_stage", "escalated_to")
 _citation = attrgetter("citation")
 _completed = attrgetter("completed_on")
 _shown = functools.lru_cache(maxsize=4096)(literal)  # for columns of few distinct values (labels, citations)
+
+
+def _literals(values: list[str]) -> list[str]:
+    """``literal`` of each value; when every one is printable (as case references are), the values as they are
+    (``str.isprintable`` is false for every character ``literal`` escapes), checked in C."""
+    return values if all(map(str.isprintable, values)) else list(map(literal, values))
 
 
 def _whens(status: Status, part: list[Finding], as_of: date) -> list[str]:
@@ -69,13 +75,18 @@ def _columns(findings: list[Finding], as_of: date, show_met: bool) -> list[list[
     for status in (Status.OVERDUE, Status.PENDING, Status.MET):
         if status is Status.MET and not show_met:
             continue
-        part = sorted([f for f in findings if f.status is status], key=_by_due)
+        part = [f for f in findings if f.status is status]
         if not part:
             continue
+        # by due date, then case, then obligation: three stable sorts on one attribute each, cheaper than one
+        # on a tuple of the three
+        part.sort(key=_obligation)
+        part.sort(key=_case_ref)
+        part.sort(key=_due)
         escalated = ([f"stage {stage}" if stage else (role or "") for stage, role in map(_escalation, part)]
                      if status is Status.OVERDUE else [""] * len(part))
         for column, cells in zip(columns, (
-                [status.value] * len(part), list(map(literal, map(_case_ref, part))),
+                [status.value] * len(part), _literals(list(map(_case_ref, part))),
                 [_shown(f"{o} {r}" if r else o) for o, r in map(_labels, part)],
                 list(map(date.isoformat, map(_due, part))), _whens(status, part, as_of), escalated,
                 list(map(_shown, map(_citation, part)))), strict=True):
