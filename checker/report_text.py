@@ -10,7 +10,6 @@ Neither prints names: case references only. Every value from the data is shown l
 
 from __future__ import annotations
 
-import csv
 import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -18,6 +17,7 @@ from datetime import date
 from operator import attrgetter
 from typing import IO
 
+from checker import spreadsheet
 from checker.literal import literal
 from rules.records import DataError, Finding, Status
 
@@ -133,7 +133,7 @@ def write_table(out: IO[str], as_of: date, results: Iterable[Row],
 
 def write_csv(out: IO[str], results: Iterable[Row]) -> int:
     """One CSV row per finding, streamed, with a header row; returns the number of findings written."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = spreadsheet.writer(out)
     writer.writerow(CSV_HEADINGS)
     count = 0
     for adviser, team, findings in results:

@@ -9,7 +9,6 @@ what the scheduled email attaches beside the page.
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import re
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from checker import spreadsheet
 from checker.board.charts import charts
 from checker.board.figures import Report, gather, long_date
 from checker.board.period import Quarter
@@ -90,7 +90,7 @@ class BuiltReport:
 
 def _csv(columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = spreadsheet.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import date
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from checker import literal
+from checker import literal, spreadsheet
 from checker.cli.common import as_of_option, profile_option, reports_failures, today_in_london
 from checker.cli.records import _app
 
@@ -74,7 +73,7 @@ def forecast(weeks: int, team: str | None, output: str, as_of: date) -> None:
         literal.echo(json.dumps([{"week_starting": r.week_starting.isoformat(), "adviser": r.adviser, "team": r.team,
                                 "due": r.due} for r in rows], indent=2))
     elif output == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = spreadsheet.writer(sys.stdout)
         writer.writerow(["week_starting", "adviser", "team", "due"])
         writer.writerows([(r.week_starting.isoformat(), r.adviser, r.team, r.due) for r in rows])
     elif not rows:
@@ -106,7 +105,7 @@ def audit_export(first: date, last: date, output: str, case_ref: str | None) -> 
     with _app().engine.connect() as connection:
         events = audit_events(connection, first, last, case_ref)
         if output == "csv":
-            writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS, lineterminator="\n")
+            writer = spreadsheet.dict_writer(sys.stdout, FIELDS)
             writer.writeheader()
             writer.writerows(events)
             return
