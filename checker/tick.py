@@ -30,7 +30,7 @@ from checker.planning.reminders import ReminderPlanner
 from checker.planning.window import Window
 from checker.profiles import Profile
 from checker.sources.base import Source
-from checker.state import link_actions, suppressions
+from checker.state import absences, link_actions, suppressions
 from checker.state.data_errors import record_data_errors
 from checker.state.errors import failure_reason
 from checker.state.instances import InstanceSync
@@ -189,7 +189,7 @@ class Tick:
         report.by_obligation.update((t.finding.obligation, t.finding.status.value) for t in tracked)
         active = suppressions.active(connection, (r.case.case_ref for r in batch), as_of)
         acknowledged = link_actions.acknowledged(connection, (t.instance_id for t in tracked))
-        items = planner.plan(tracked, active, acknowledged)
+        items = planner.plan(tracked, active, acknowledged, absences.away_on(connection, as_of))
         told = insert_planned(self.engine, connection, items, now)
         report.planned += len(told)
         new = set(told)

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "snooze": "checker.cli.suppressions:snooze",
     "waive": "checker.cli.suppressions:waive",
     "waiver": "checker.cli.suppressions:waiver",
+    "away": "checker.cli.away:away",
     "history": "checker.cli.records:history",
     "report": "checker.cli.board:report",
     "forecast": "checker.cli.board:forecast",

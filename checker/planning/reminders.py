@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from checker.actions.links import LinkIssuer, phase
-from checker.planning.recipients import Routing
+from checker.planning.recipients import Away, Routing
 from checker.planning.stages import escalation_stage, reminder_stage
 from checker.profiles import Profile
 from checker.state.instances import NO_REF, Tracked, initials
@@ -57,7 +57,9 @@ class ReminderPlanner:
         return {o.id: o for o in self.profile.obligations}
 
     def plan(self, tracked: Sequence[Tracked], suppressed: Mapping[SuppressionKey, str],
-             acknowledged: Collection[AckKey] = frozenset()) -> list[PlannedItem]:
+             acknowledged: Collection[AckKey] = frozenset(), away: Mapping[str, Away] | None = None
+             ) -> list[PlannedItem]:
+        """``away``: casefolded address → absence in force (``checker away``): their items go to cover."""
         obligations = self._obligations()
         items: list[PlannedItem] = []
         for t in tracked:
@@ -68,31 +70,36 @@ class ReminderPlanner:
             if suppression == "waive":
                 continue
             items.extend(self._for_one(t, obligations[f.obligation], snoozed=suppression == "snooze",
-                                       acknowledged=acknowledged))
+                                       acknowledged=acknowledged, away=away or {}))
         return items
 
     def _for_one(self, t: Tracked, ob: Obligation[Any], *, snoozed: bool,
-                 acknowledged: Collection[AckKey] = frozenset()) -> list[PlannedItem]:
+                 acknowledged: Collection[AckKey] = frozenset(),
+                 away: Mapping[str, Away] | None = None) -> list[PlannedItem]:
+        cover = away or {}
         f = t.finding
         out: list[PlannedItem] = []
         stage = reminder_stage(f.due_date, self.as_of, ob.reminder_lead_working_days,
                                self.profile.reminders.overdue_every_working_days, self.profile.calendar)
         if stage is not None and not snoozed and (t.instance_id, f.due_date, phase(stage)) not in acknowledged:
-            out += self._to_role(t, ob, f.owner, stage)
+            out += self._to_role(t, ob, f.owner, stage, cover)
         if f.status is Status.OVERDUE:
             if f.stage is None and f.escalated_to is not None:
                 role = f.escalated_to
                 stage = escalation_stage(role, f.working_days_overdue, ob.escalation,
                                          self.profile.escalation_repeats.every(role))
-                out += self._to_role(t, ob, role, stage)
+                out += self._to_role(t, ob, role, stage, cover)
             if f.stage is not None and f.escalate_to_stage is not None:
                 next_role = ob.parameters.stage_owners[f.escalate_to_stage - 1]
-                out += self._to_role(t, ob, next_role, f"dispute-stage-{f.escalate_to_stage}")
+                out += self._to_role(t, ob, next_role, f"dispute-stage-{f.escalate_to_stage}", cover)
         return out
 
-    def _to_role(self, t: Tracked, ob: Obligation[Any], role: Role, stage: str) -> list[PlannedItem]:
+    def _to_role(self, t: Tracked, ob: Obligation[Any], role: Role, stage: str,
+                 away: Mapping[str, Away] | None = None) -> list[PlannedItem]:
         case = t.case
         address, routing_note = self.routing.address(role, case.adviser_email, case.manager_email, case.team)
+        if away and routing_note is None:
+            address, routing_note = self.routing.cover(address, role, case.manager_email, case.team, away)
         personal = role is Role.ADVISER and routing_note is None
         facts = self._facts(t, ob, role, stage, routing_note, with_names=personal)
         if personal and self.links is not None and address and not stage.startswith(("escalated-", "dispute-")):

@@ -13,7 +13,8 @@ The audit trail itself keeps initials (``obligation_instance.initials``), e-mail
 made from it), the names of those who snoozed or waived (``suppression.created_by``) or lifted one early
 (``revoked_by``) and their reasons, the names of
 operators who retried or dropped a held or parked message (``outbox_action.by``), the recipient an
-action link was issued to and a snooze's reason given from it (``link_action``),
+action link was issued to and a snooze's reason given from it (``link_action``), absences (``absence``:
+deleted whole once they ended ``keep`` ago),
 and error texts (``run.error``, ``outbox.last_error``). ``purge_personal_data`` erases them once the
 business they belong to finished ``keep`` ago (setting ``retention.keep_personal_data_days``, a year by
 default): an obligation closed, a message sent or cancelled, a snooze or waiver expired or revoked, a run
@@ -30,6 +31,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Engine, String, and_, case, cast, func, literal, or_, select, update
 
 from checker.state.schema import (
+    absence,
     due_occurrence,
     link_action,
     notification,
@@ -120,6 +122,8 @@ def purge_personal_data(engine: Engine, now: datetime, keep: timedelta) -> Erase
         decisions = connection.execute(
             update(outbox_action).where(outbox_action.c.at < before, outbox_action.c.by != ERASED).values(by=ERASED)
         ).rowcount
+        connection.execute(  # who was away, and who deputised, long ago: nothing of it is audit trail
+            absence.delete().where(or_(absence.c.ends_on < before.date(), absence.c.revoked_at < before)))
         connection.execute(  # what was done from a message's link, long ago: the action and the item stay
             update(link_action).where(link_action.c.at < before, link_action.c.recipient.is_not(None))
             .values(recipient=None, reason=None))

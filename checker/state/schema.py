@@ -21,6 +21,8 @@ Tables
 - ``link_action``: what a recipient did from an action link in a message (acknowledge, snooze), with
   the recipient the link was issued to; its unique ``nonce`` makes each link usable once
   (``checker/actions``).
+- ``absence``: an adviser or manager away from one date to another, and who deputises
+  (``checker away``; ``checker/state/absences.py``).
 - ``leader_lease``: who leads (ticks and delivers) when several replicas share the database, and until
   when (see ``checker.state.leader``).
 
@@ -310,4 +312,17 @@ link_action = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("snooze_until", Date),
     Column("reason", Text),  # a snooze's reason (also on its suppression row)
+)
+
+absence = Table(
+    "absence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(EMAIL), nullable=False, index=True),  # the adviser or manager who is away
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),  # inclusive
+    Column("deputy", String(EMAIL)),  # who takes their items; none: the team manager (or senior manager)
+    Column("created_by", String(WHO), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
 )
