@@ -28,7 +28,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
@@ -257,6 +257,13 @@ class ActionsSettings(_Section):
     port: int = Field(default=8081, ge=0, le=65535)  # 0: any free port (tests)
     secret: SecretStr | None = None
     link_days: int = Field(default=14, ge=1, le=60)  # a link can be used until this many days after it was sent
+
+    @model_validator(mode="after")
+    def _secret_with_links(self) -> ActionsSettings:
+        if self.public_url and (self.secret is None or len(self.secret.get_secret_value()) < 32):
+            raise ValueError("actions.public_url is set, so the links need a secret of at least 32 characters: "
+                             "set CHECKER_ACTIONS__SECRET or the secret file actions__secret")
+        return self
 
 
 class Settings(BaseSettings):

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from support.browser import Browser, chromium_path
 from support.caseload import custody_case, write_csv
@@ -327,14 +328,19 @@ def test_the_daemon_serves_the_pages_on_a_listener_of_their_own_only_when_config
             daemon.stop()
 
 
-def test_links_without_a_secret_stop_the_daemon_at_start_up_saying_which_setting(tmp_path: Path) -> None:
-    settings = _daemon_settings(tmp_path, public_url="https://checker.example.gov.uk")
-    with build_channels(settings) as channels, pytest.raises(ValueError, match="CHECKER_ACTIONS__SECRET"):
-        Daemon(settings, App.from_settings(settings), channels, Metrics())
-    short = _daemon_settings(tmp_path, public_url="https://checker.example.gov.uk",
-                             secret="short")  # noqa: S106 - too short on purpose
-    with build_channels(short) as channels, pytest.raises(ValueError, match="at least 32 characters"):
-        Daemon(short, App.from_settings(short), channels, Metrics())
+def test_links_without_a_secret_are_a_settings_error_saying_which_setting(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="CHECKER_ACTIONS__SECRET"):
+        _daemon_settings(tmp_path, public_url="https://checker.example.gov.uk")
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        _daemon_settings(tmp_path, public_url="https://checker.example.gov.uk",
+                         secret="short")  # noqa: S106 - too short on purpose
+    cases = write_csv(tmp_path / "cases.csv", [custody_case("C1", "2026-12-10")])
+    done = CliRunner().invoke(main, ["run", "--once", "--cases", str(cases), "--as-of", "2026-11-23"], env={
+        "CHECKER_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}", "CHECKER_ACTIONS__PUBLIC_URL": "https://x.example",
+        "CHECKER_SETTINGS_FILE": str(tmp_path / "none.toml")})
+    assert done.exit_code != 0
+    assert not isinstance(done.exception, ValueError)  # said plainly, not a traceback
+    assert "CHECKER_ACTIONS__SECRET" in done.stderr
 
 
 def test_a_busy_actions_port_is_one_line_naming_it(tmp_path: Path) -> None:
