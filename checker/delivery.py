@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +38,17 @@ from notifiers.base import Attachment, DeliveryError, Mention, Message, Notifier
 from notifiers.outcome import Outcome
 
 log = logging.getLogger(__name__)
+
+# An address in a server's answer ("5.1.1 <pa.gone@example.org>: Recipient address rejected"): kept out of
+# outbox.last_error and the logs, which hold no personal data (`checker outbox` shows the message's recipient).
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")
+
+
+def _without_addresses(text: str, recipient: str) -> str:
+    """``text`` with the recipient and anything shaped like an address replaced by ``<address>``."""
+    if recipient:
+        text = text.replace(recipient, "<address>")
+    return _ADDRESS.sub("<address>", text)
 
 Render = Callable[[box.OutboxMessage, list[dict[str, Any]]], Message]
 
@@ -180,10 +192,11 @@ class Delivery:
             receipt = notifier.send(rendered, message.progress, checkpoint)
         except DeliveryError as exc:
             self._count(exc.outcome.value, exc.reason)
+            error = _without_addresses(str(exc), message.recipient)
             if exc.ambiguous and self.holds(message.channel):
-                self._held(message, str(exc))
+                self._held(message, error)
             else:
-                self._failed(message, str(exc), permanent=exc.permanent, retry_after=exc.retry_after)
+                self._failed(message, error, permanent=exc.permanent, retry_after=exc.retry_after)
                 if (exc.permanent and exc.reason == RECIPIENT_REFUSED and message.kind == "reminder"
                         and message.channel == "email"):
                     self._reroute(message)

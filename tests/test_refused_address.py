@@ -6,8 +6,10 @@ re-routed to the team manager and reported to the operator, not only parked; a r
 from __future__ import annotations
 
 import email
+import logging
 from pathlib import Path
 
+import pytest
 from servers.graph import CLIENT_ID, CLIENT_SECRET, CREATE_MESSAGE, SENDER, TENANT, GraphTestServer
 from servers.smtp import SmtpTestServer
 from support.caseload import custody_case
@@ -78,3 +80,20 @@ def test_a_graph_mailbox_not_found_is_rerouted_too(graph_server: GraphTestServer
     assert (rerouted.recipient, rerouted.state) == ("tm.north@example.org", "sent")
     assert alert.state == "sent"
     assert "tm.north@example.org" in [to for mail in graph_server.sent for to in mail.to]
+
+
+def test_the_servers_answer_quoting_the_address_is_stored_and_logged_without_it(
+        smtp: SmtpTestServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = settings_for(smtp, tmp_path)
+    smtp.fail_next("RCPT", 550, times=1, text="5.1.1 <pa.gone@example.org>: Recipient address rejected")
+    with caplog.at_level(logging.INFO):
+        tick(settings, tmp_path, [custody_case("C1", SOON, adviser="pa.gone@example.org")])
+    parked = rows(settings)[0]
+    assert parked.state == "parked"
+    assert "550" in parked.last_error
+    assert "Recipient address rejected" in parked.last_error  # the reason stays
+    assert "pa.gone@example.org" not in parked.last_error
+    assert "<address>" in parked.last_error
+    ours = [r.getMessage() for r in caplog.records if r.name.split(".")[0] in {"checker", "notifiers"}]
+    assert any("failed on attempt" in line for line in ours)
+    assert not [line for line in ours if "pa.gone@example.org" in line]  # (the test SMTP server logs its own)
