@@ -20,6 +20,7 @@ from checker.actions.service import ActionService
 from checker.actions.tokens import LinkKeys
 from checker.channels import Channels
 from checker.delivery import Delivery
+from checker.planning.go_live import GoLive
 from checker.planning.guard import SourceGuard
 from checker.planning.recipients import RoleAddresses, Routing
 from checker.planning.reminders import ChannelOptions, ReminderPlanner
@@ -115,17 +116,21 @@ class App:
             return ReminderPlanner(profile, routing, channels, as_of, links)
 
         guard = SourceGuard(self.settings.guard.max_drop_percent) if guarded else None
+        go_live = self.settings.go_live
+        catch_up = GoLive(go_live.outage_working_days) if go_live.summary else None
         return Tick(self.engine, profile, source, routing, planner, self.window,
                     digest_weekday=self.settings.delivery.digest_weekday, guard=guard,
                     keep_sent_content=timedelta(days=self.settings.delivery.keep_sent_content_days),
-                    keep_personal_data=timedelta(days=self.settings.retention.keep_personal_data_days))
+                    keep_personal_data=timedelta(days=self.settings.retention.keep_personal_data_days),
+                    go_live=catch_up)
 
     def renderer(self) -> OutboxRenderer:
         """Renders outbox messages with the settings' case link, templates and contact."""
         d = self.settings.delivery
         templates = self.settings.resolve(d.templates_dir) if d.templates_dir else None
         return OutboxRenderer(d.case_url_template, templates, mention_advisers=d.mention_advisers,
-                              contact=self.settings.routing.operator_email)
+                              contact=self.settings.routing.operator_email, max_items=d.max_items_per_message,
+                              urgent_items=self.settings.go_live.urgent_items)
 
     def delivery(self, channels: Channels, *, clock: Callable[[], datetime] = utc_now) -> Delivery:
         """The delivery pass over this state database, through ``channels``, as one worker."""

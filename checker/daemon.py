@@ -176,7 +176,7 @@ class Daemon:
                                          "cases_read": report.cases_read, "findings": report.findings,
                                          "overdue": report.overdue, "data_errors": report.data_errors,
                                          "planned": report.planned, "sent": d.sent, "failed": d.failed,
-                                         "parked": d.parked, "held": d.held})
+                                         "parked": d.parked, "held": d.held, "go_live": report.go_live})
 
     def deliver(self) -> None:
         if not self.leading():

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from checker.facts import Channel, MessageKind
 from checker.planning.window import Window
 from checker.state import outbox as box
 from checker.state.heartbeat import Heartbeat
@@ -164,7 +165,7 @@ class Delivery:
         if message.rendered is not None:
             return message_from_json(message.rendered)
         items: list[dict[str, Any]] = []
-        if message.kind == "reminder":
+        if message.kind in (MessageKind.REMINDER, MessageKind.SUMMARY):
             with self.engine.connect() as connection:
                 items = live_items(connection, message.id)
             if not items:
@@ -261,8 +262,8 @@ class Delivery:
         with self.engine.begin() as connection:
             for message_id in self.counts.held_ids:
                 box.add_message(
-                    connection, key=f"operator:held:{message_id}", kind="operator", recipient=self.operator,
-                    channel="email", now=now, send_from=now, run_id=None,
+                    connection, key=f"operator:held:{message_id}", kind=MessageKind.OPERATOR, recipient=self.operator,
+                    channel=Channel.EMAIL, now=now, send_from=now, run_id=None,
                     payload={"subject": f"checker: message {message_id} may or may not have arrived and is held",
                              "lines": [f"Outbox message {message_id} went out, but no definite answer came back "
                                        "(a timeout, a 504, a dropped connection, or the sending process died), "
@@ -274,8 +275,8 @@ class Delivery:
                 )
             for message_id in self.counts.parked_ids:
                 box.add_message(
-                    connection, key=f"operator:parked:{message_id}", kind="operator", recipient=self.operator,
-                    channel="email", now=now, send_from=now, run_id=None,
+                    connection, key=f"operator:parked:{message_id}", kind=MessageKind.OPERATOR, recipient=self.operator,
+                    channel=Channel.EMAIL, now=now, send_from=now, run_id=None,
                     payload={"subject": f"checker: message {message_id} could not be delivered and is parked",
                              "lines": [f"Outbox message {message_id} was parked after repeated or permanent "
                                        "delivery failures.", *_rerouted_lines(self.counts.rerouted.pop(message_id,

@@ -138,6 +138,8 @@ class DeliverySettings(_Section):
     mention_advisers: bool = False
     templates_dir: Path | None = None
     digest_weekday: int = Field(default=0, ge=0, le=6, description="0 = Monday")
+    # The most items one message lists; the rest are counted (and attached as a CSV to an email).
+    max_items_per_message: int = Field(default=25, ge=5, le=500)
 
 
 class SmtpSettings(_Section):
@@ -216,6 +218,15 @@ class GuardSettings(_Section):
     max_drop_percent: float = Field(default=20.0, ge=0, le=100)  # fewer cases than the last good tick by more
 
 
+class GoLiveSettings(_Section):
+    """The first tick on an empty state database, and the first after an outage, send each recipient one
+    summary instead of a message per item (docs/go-live.md)."""
+
+    summary: bool = True
+    outage_working_days: int = Field(default=3, ge=1)  # a last good tick more working days ago than this
+    urgent_items: int = Field(default=10, ge=1, le=100)  # the most urgent items a summary lists in full
+
+
 class RetentionSettings(_Section):
     """How long the state database keeps what names or reaches a person (``checker/state/retention.py``)."""
 
@@ -291,6 +302,7 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = ScheduleSettings()
     health: HealthSettings = HealthSettings()
     guard: GuardSettings = GuardSettings()
+    go_live: GoLiveSettings = GoLiveSettings()
     leader: LeaderSettings = LeaderSettings()
     retention: RetentionSettings = RetentionSettings()
     report: ReportSettings = ReportSettings()

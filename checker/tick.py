@@ -22,8 +22,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from checker.delivery import Delivery, DeliveryCounts
 from checker.engine import CaseResult, Evaluation
+from checker.facts import Channel, MessageKind
 from checker.planning.data_quality import plan_data_error_alert
 from checker.planning.digest import plan_digests
+from checker.planning.go_live import GoLive
 from checker.planning.guard import SourceGuard, TickAbortedError, columns_text
 from checker.planning.recipients import Routing
 from checker.planning.reminders import ReminderPlanner
@@ -69,6 +71,7 @@ class TickReport:
     unknown_columns: tuple[str, ...] = ()  # the source's columns that are not read, described for the operator
     columns: str | None = None  # the canonical columns read (JSON), kept on the run row for the guard
     delivery: DeliveryCounts = field(default_factory=DeliveryCounts)
+    go_live: str | None = None  # why this tick sent one summary per recipient (planning/go_live.py)
 
 
 @dataclass
@@ -85,6 +88,7 @@ class Tick:
     guard: SourceGuard | None = None
     keep_sent_content: timedelta | None = None  # purge sent messages' content after this (retention.py)
     keep_personal_data: timedelta | None = None  # erase the audit tables' personal fields after this (likewise)
+    go_live: GoLive | None = None  # the first tick, and the first after an outage, send one summary each
 
     def plan(self, as_of: date, now: datetime, *, digests: bool | None = None, kind: str = "tick") -> TickReport:
         """Evaluate and plan in one transaction; ``digests=None`` plans them when this week's are due.
@@ -138,8 +142,9 @@ class Tick:
     def _alert(self, run_id: int, as_of: date, now: datetime, subject: str, reason: str) -> None:
         """Tell the operator why a tick changed nothing (sent at once, whatever the window)."""
         with self.engine.begin() as connection:
-            add_message(connection, key=f"operator:run:{run_id}", kind="operator", recipient=self.routing.operator,
-                        channel="email", now=now, send_from=now, run_id=run_id,
+            add_message(connection, key=f"operator:run:{run_id}", kind=MessageKind.OPERATOR,
+                        recipient=self.routing.operator,
+                        channel=Channel.EMAIL, now=now, send_from=now, run_id=run_id,
                         payload={"subject": subject, "as_of": as_of.isoformat(),
                                  "lines": [f"Run {run_id} (as of {as_of}, source: {self.source.description}):",
                                            reason[:2000], "",
@@ -155,6 +160,8 @@ class Tick:
         report.unknown_columns = tuple(u.describe() for u in self.source.unknown_columns())
         for line in report.unknown_columns:
             log.warning("source: %s", line)
+        summary = self.go_live.reason(connection, as_of, self.profile.calendar) if self.go_live else None
+        report.go_live = summary
         evaluation = Evaluation(self.source, self.profile, as_of)
         sync = InstanceSync(connection, report.run_id, now)
         planner = self.planner_factory(as_of)
@@ -174,7 +181,10 @@ class Tick:
         record_data_errors(connection, evaluation.data_errors, as_of)
         report.closed = sync.closed  # closed in the batches, and cases gone from the source
         send_from = self.window.next_open(now)
-        report.messages = group_into_messages(connection, report.run_id, now, lambda _channel: send_from)
+        report.messages = group_into_messages(connection, report.run_id, now, lambda _channel: send_from,
+                                              summary=summary)
+        if summary is not None:
+            return  # the summary is this week's news: no digest as well (docs/go-live.md)
         if digests or (digests is None and as_of.weekday() >= self.digest_weekday):
             report.digests = plan_digests(connection, self.profile, self.routing, as_of, now, send_from,
                                           report.run_id)

@@ -85,4 +85,8 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPat
     monkeypatch.chdir(work)
     monkeypatch.setenv("CHECKER_SETTINGS_FILE", str(work / "no-such-settings.toml"))
     monkeypatch.setenv("CHECKER_SECRETS_DIR", str(tmp_path / "secrets"))
+    # Most tests plan on an empty state database and look at the per-item messages a later tick sends; a
+    # real first tick sends one go-live summary per recipient instead, which tests/test_go_live.py turns
+    # back on (``go_live_on``) to test.
+    monkeypatch.setenv("CHECKER_GO_LIVE__SUMMARY", "false")
     return monkeypatch

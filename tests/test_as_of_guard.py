@@ -25,7 +25,7 @@ RELEASE = "2026-12-01"
 
 
 def env_for(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_") or k == "CHECKER_GO_LIVE__SUMMARY"}
     return env | {"CHECKER_SETTINGS_FILE": str(tmp_path / "none.toml"),
                   "CHECKER_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
                   "CHECKER_DELIVERY__WINDOW": "any_time", "CHECKER_ROUTING__OPERATOR_EMAIL": "ops@example.org"}

@@ -104,7 +104,7 @@ def test_the_daemon_ticks_on_schedule_and_a_second_tick_sends_nothing(tmp_path: 
 # --- As an operator runs it -----------------------------------------------------------------------
 
 def daemon_env(tmp_path: Path, graph: GraphTestServer, state_url: str, cases: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_") or k == "CHECKER_GO_LIVE__SUMMARY"}
     settings = {
         "settings_file": str(tmp_path / "none.toml"), "state_url": state_url,
         "sources__local__kind": "csv", "sources__local__cases": str(cases), "default_source": "local",

@@ -286,7 +286,7 @@ def test_a_claim_is_taken_by_one_worker_only(tmp_path: Path, webhook: WebhookRec
 
 
 def clean_env(tmp_path: Path, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_") or k == "CHECKER_GO_LIVE__SUMMARY"}
     env |= {"CHECKER_SETTINGS_FILE": str(tmp_path / "none.toml"),
             "CHECKER_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
             "CHECKER_DELIVERY__WINDOW": "any_time", "CHECKER_ROUTING__OPERATOR_EMAIL": OPERATOR}

@@ -161,8 +161,10 @@ def test_a_row_the_schema_cannot_hold_is_refused(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
     folder = tmp_path_factory.mktemp("demo")
-    result = invoke("demo", "--dir", str(folder), "--cases", str(N), "--as-of", AS_OF.isoformat(),
-                    "--seed", str(SEED), "--format", "json")
+    with pytest.MonkeyPatch.context() as env:  # per-item messages (the demo's go-live: tests/test_go_live.py)
+        env.setenv("CHECKER_GO_LIVE__SUMMARY", "false")
+        result = invoke("demo", "--dir", str(folder), "--cases", str(N), "--as-of", AS_OF.isoformat(),
+                        "--seed", str(SEED), "--format", "json")
     return result, folder
 
 

@@ -31,7 +31,7 @@ pytest_plugins = ["servers.graph_fixtures", "servers.smtp_fixtures"]
 
 def clean_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     """The environment of a fresh shell: no CHECKER_ settings but these, no settings file, state in tmp_path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_") or k == "CHECKER_GO_LIVE__SUMMARY"}
     env |= {"CHECKER_SETTINGS_FILE": str(tmp_path / "none.toml"),
             "CHECKER_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
             "CHECKER_DELIVERY__WINDOW": "any_time",

@@ -38,7 +38,7 @@ def test_send_test_mails_one_sample_of_each_kind_through_smtp(env: pytest.Monkey
     env.setenv("CHECKER_SMTP__CA_FILE", str(smtp.write_ca(tmp_path)))
     result = invoke("send-test", "--to", TO)
     assert result.exit_code == 0, result.output
-    assert [m.rcpt_tos for m in smtp.received] == [(TO,)] * 4  # reminder, escalation, digest, operator alert
+    assert [m.rcpt_tos for m in smtp.received] == [(TO,)] * 5  # reminder, escalation, digest, summary, operator alert
     subjects = [m.message["Subject"] for m in smtp.received]
     assert all(s.startswith("[test] ") for s in subjects), subjects
     assert any("Escalated:" in s for s in subjects)
@@ -72,7 +72,7 @@ def test_config_check_renders_the_case_link_and_every_template(env: pytest.Monke
     env.setenv("CHECKER_DELIVERY__CASE_URL_TEMPLATE", "https://cms.example/people/{case_ref}")
     checks = config_lines()
     assert checks["case link"] == "ok (SAMPLE-1 → https://cms.example/people/SAMPLE-1)"
-    assert checks["templates"].startswith("ok (6 sample messages rendered from the bundled templates")
+    assert checks["templates"].startswith("ok (7 sample messages rendered from the bundled templates")
 
 
 def test_a_case_typo_in_the_case_link_fails_config_check_plainly(env: pytest.MonkeyPatch) -> None:

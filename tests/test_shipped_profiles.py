@@ -186,7 +186,7 @@ def test_a_reminder_cites_the_profiles_own_protocol(tmp_path: Path, name: str, c
         "housing_register_joined_on": "2024-07-01", "housing_register_renewed_on": "2026-07-01",
         "pathway_plan_reviewed_on": "2026-06-10", "adviser_email": "pa.one@example.org"}])
     sink = tmp_path / "outbox"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_")} | {
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_") or k == "CHECKER_GO_LIVE__SUMMARY"} | {
         "CHECKER_SETTINGS_FILE": str(tmp_path / "none.toml"), "CHECKER_PROFILE": name,
         "CHECKER_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}", "CHECKER_DELIVERY__WINDOW": "any_time",
         "CHECKER_DELIVERY__EMAIL": "sink", "CHECKER_DELIVERY__SINK_DIR": str(sink),

@@ -58,7 +58,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def env_for(tmp_path: Path, state_url: str, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKER_") or k == "CHECKER_GO_LIVE__SUMMARY"}
     env |= {"CHECKER_SETTINGS_FILE": str(tmp_path / "none.toml"), "CHECKER_SECRETS_DIR": str(tmp_path / "secrets"),
             "CHECKER_STATE_URL": state_url, "CHECKER_DELIVERY__WINDOW": "any_time",
             "CHECKER_ROUTING__OPERATOR_EMAIL": "ops@example.org"}

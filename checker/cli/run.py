@@ -63,6 +63,9 @@ def summary(report: TickReport) -> str:
         f"{d.cancelled} cancelled before sending.",
     ]
     lines += [f"Note: {line}." for line in report.unknown_columns]
+    if report.go_live:
+        lines.append(f"Go-live: this was {report.go_live}, so each person got one summary of everything open for "
+                     "them instead of a message per item (docs/go-live.md).")
     if report.data_errors:
         lines.append("The operator is told of the data errors (again when they change, and weekly while they stand); "
                      "`checker check` lists them with case and field.")

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection
 
+from checker.facts import Channel, MessageKind
 from checker.state.outbox import add_message
 from rules.records import DataError
 
@@ -40,8 +41,8 @@ def plan_data_error_alert(connection: Connection, errors: Sequence[DataError], o
         shown.append(f"... and {len(lines) - MAX_LINES} more: `checker check` lists them all.")
     count = len(lines)
     return add_message(
-        connection, key=f"operator:data-errors:{year}-W{week:02d}:{fingerprint}", kind="operator",
-        recipient=operator, channel="email", now=now, send_from=now, run_id=run_id,
+        connection, key=f"operator:data-errors:{year}-W{week:02d}:{fingerprint}", kind=MessageKind.OPERATOR,
+        recipient=operator, channel=Channel.EMAIL, now=now, send_from=now, run_id=run_id,
         payload={"subject": f"checker: {count} record{'s' if count != 1 else ''} in the case data could not be "
                             "checked fully",
                  "lines": ["These records or fields were rejected on the last check. A rejected young person has "

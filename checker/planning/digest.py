@@ -8,12 +8,13 @@ only: no names in a digest.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from checker.facts import Channel, MessageKind
 from checker.planning.recipients import Routing
 from checker.profiles import Profile
 from checker.rendering import formatting as fmt
@@ -38,7 +39,10 @@ def week_key(as_of: date) -> str:
 
 
 def digest_payload(connection: Connection, profile: Profile, manager: str | None, recipient: str,
-                   teams: list[str], as_of: date, since: datetime | None) -> dict[str, Any]:
+                   teams: list[str], as_of: date, since: datetime | None,
+                   since_day: date | None = None) -> dict[str, Any]:
+    """``since``: the instant of the last digest (completions are events after it); ``since_day``: the day
+    "became overdue" counts from (that digest's day, or a week before ``as_of`` for a first digest)."""
     titles = {o.id: o.title for o in profile.obligations}
 
     def item(row: Any) -> dict[str, Any]:
@@ -49,12 +53,19 @@ def digest_payload(connection: Connection, profile: Profile, manager: str | None
     citations = {o.id: o.citation for o in profile.obligations}
     by_adviser: dict[str | None, list[dict[str, Any]]] = {}
     counts = {"1-5": 0, "6-20": 0, "over 20": 0}
+    first_day = since_day or (since.date() if since else as_of - timedelta(days=7))
+    became: list[dict[str, Any]] = []
     for row in reports.overdue_for_manager(connection, manager, as_of):
         entry = {**item(row), "citation": citations.get(row.obligation, ""),
                  "working_days_overdue": row.working_days_overdue, "bucket": bucket(row.working_days_overdue)}
         counts[entry["bucket"]] += 1
         by_adviser.setdefault(row.adviser_email, []).append(entry)
-    became = [item(r) for r in reports.changed_since(connection, manager, since, "overdue")]
+        # Overdue from the day after the due date: still overdue now and overdue from after the last digest.
+        # Read from the instances as they are, not from events: an item first seen already overdue has no
+        # status change, and one moved back to pending is no longer overdue.
+        if row.due_date >= first_day:
+            became.append(item(row))
+    became.sort(key=lambda e: (e["due_date"], e["case_ref"], e["obligation"]))
     completed = [{**item(r), "completed_on": r.completed_on.isoformat() if r.completed_on else None}
                  for r in reports.changed_since(connection, manager, since, "met")]
     acted = [{"case_ref": a.case_ref, "initials": a.initials or "", "obligation": a.obligation,
@@ -64,7 +75,7 @@ def digest_payload(connection: Connection, profile: Profile, manager: str | None
     return {
         "recipient": recipient,
         "as_of": as_of.isoformat(),
-        "since": since.date().isoformat() if since else None,
+        "since": first_day.isoformat(),
         "teams": teams,
         "overdue_by_adviser": [{"adviser": a, "items": items} for a, items in by_adviser.items()],
         "bucket_counts": counts,
@@ -92,13 +103,18 @@ def plan_digests(connection: Connection, profile: Profile, routing: Routing, as_
     for manager, teams in teams_of.items():
         team = next(iter(sorted(teams)), None)
         recipient, _note = routing.address(Role.MANAGER, None, manager, team)
-        since = reports.last_digest_sent(connection, recipient) or (now - timedelta(days=7))
-        payload = digest_payload(connection, profile, manager, recipient, sorted(teams), as_of, since)
+        monday = datetime.combine(as_of - timedelta(days=as_of.weekday()), time(), tzinfo=UTC)
+        if reports.summary_since(connection, recipient, monday - timedelta(days=1)):
+            continue  # a go-live summary this week already told them everything (planning/go_live.py)
+        last = reports.last_digest_sent(connection, recipient)
+        since = last or (now - timedelta(days=7))
+        since_day = last.date() if last else as_of - timedelta(days=7)
+        payload = digest_payload(connection, profile, manager, recipient, sorted(teams), as_of, since, since_day)
         if not (payload["overdue_by_adviser"] or payload["became_overdue"] or payload["completed"]
                 or payload["acted_on"]):
             continue  # nothing to say: no empty digest (a later tick this week sends one if that changes)
         key = f"digest:{week_key(as_of)}:{recipient}:{manager or '-'}"
-        if add_message(connection, key=key, kind="digest", recipient=recipient, channel="email",
+        if add_message(connection, key=key, kind=MessageKind.DIGEST, recipient=recipient, channel=Channel.EMAIL,
                        payload=payload, now=now, send_from=send_from, run_id=run_id):
             planned += 1
     return planned

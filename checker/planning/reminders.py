@@ -16,11 +16,12 @@ items when the links are on.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from checker.actions.links import LinkIssuer, phase
+from checker.facts import Channel, ItemFacts, Stage
 from checker.planning.recipients import Away, Routing
 from checker.planning.stages import escalation_stage, reminder_stage
 from checker.profiles import Profile
@@ -29,11 +30,8 @@ from checker.state.notifications import PlannedItem
 from rules.obligation import Obligation
 from rules.records import Finding, Role, Status
 
-EMAIL = "email"
-TEAMS_ACTIVITY = "teams_activity"
-TEAMS_CHANNEL = "teams_channel"
+EMAIL, TEAMS_ACTIVITY, TEAMS_CHANNEL = Channel.EMAIL, Channel.TEAMS_ACTIVITY, Channel.TEAMS_CHANNEL
 SuppressionKey = tuple[str, str, str]
-REPEAT = "-repeat-"
 AckKey = tuple[int, date, str]  # (instance id, due date, stage phase): see checker/state/link_actions.py
 
 
@@ -81,7 +79,7 @@ class ReminderPlanner:
         out: list[PlannedItem] = []
         stage = reminder_stage(f.due_date, self.as_of, ob.reminder_lead_working_days,
                                self.profile.reminders.overdue_every_working_days, self.profile.calendar)
-        if stage is not None and not snoozed and (t.instance_id, f.due_date, phase(stage)) not in acknowledged:
+        if stage is not None and not snoozed and (t.instance_id, f.due_date, phase(str(stage))) not in acknowledged:
             out += self._to_role(t, ob, f.owner, stage, cover)
         if f.status is Status.OVERDUE:
             if f.stage is None and f.escalated_to is not None:
@@ -91,10 +89,10 @@ class ReminderPlanner:
                 out += self._to_role(t, ob, role, stage, cover)
             if f.stage is not None and f.escalate_to_stage is not None:
                 next_role = ob.parameters.stage_owners[f.escalate_to_stage - 1]
-                out += self._to_role(t, ob, next_role, f"dispute-stage-{f.escalate_to_stage}", cover)
+                out += self._to_role(t, ob, next_role, Stage.dispute(f.escalate_to_stage), cover)
         return out
 
-    def _to_role(self, t: Tracked, ob: Obligation[Any], role: Role, stage: str,
+    def _to_role(self, t: Tracked, ob: Obligation[Any], role: Role, stage: Stage,
                  away: Mapping[str, Away] | None = None) -> list[PlannedItem]:
         case = t.case
         address, routing_note = self.routing.address(role, case.adviser_email, case.manager_email, case.team)
@@ -102,52 +100,59 @@ class ReminderPlanner:
             address, routing_note = self.routing.cover(address, role, case.manager_email, case.team, away)
         personal = role is Role.ADVISER and routing_note is None
         facts = self._facts(t, ob, role, stage, routing_note, with_names=personal)
-        if personal and self.links is not None and address and not stage.startswith(("escalated-", "dispute-")):
-            facts["actions"] = self.links.for_item(t.instance_id, t.finding.due_date, stage, address, self.as_of)
+        if personal and self.links is not None and address and stage.to_owner:
+            facts = replace(facts, actions=self.links.for_item(t.instance_id, t.finding.due_date, str(stage),
+                                                               address, self.as_of))
         items = [self._item(t, stage, address, EMAIL, facts)]
         if personal and self.channels.teams_activity:
-            items.append(self._item(t, stage, address, TEAMS_ACTIVITY, {**facts, "given_name": None,
-                                                                        "family_name": None}))
+            items.append(self._item(t, stage, address, TEAMS_ACTIVITY,
+                                    replace(facts, given_name=None, family_name=None)))
         webhook = self.channels.team_channels.get((case.team or "").casefold())  # keys casefolded (App)
-        if webhook and (stage == "overdue-0" or not stage.startswith(("lead-", "due", "overdue-"))):
+        if webhook and (stage == Stage.overdue(0) or stage.up_the_ladder):
             # A team's channel hears of an escalation once: its item has the stage without the repeat number,
             # so every repeat (or a first telling that is already a repeat, at go-live) plans the same key.
-            once = stage.partition(REPEAT)[0]
+            once = stage.first_telling
             items.append(self._item(t, once, webhook, TEAMS_CHANNEL,
                                     self._facts(t, ob, role, once, None, with_names=False)))
         return items
 
-    def _item(self, t: Tracked, stage: str, recipient: str, channel: str, facts: dict[str, Any]) -> PlannedItem:
+    def _item(self, t: Tracked, stage: Stage, recipient: str, channel: Channel, facts: ItemFacts) -> PlannedItem:
         f = t.finding
         return PlannedItem(t.instance_id, f.case_ref, f.obligation, f.ref or NO_REF, f.due_date, stage,
                            recipient, channel, facts)
 
-    def _facts(self, t: Tracked, ob: Obligation[Any], role: Role, stage: str, routing_note: str | None,
-               *, with_names: bool) -> dict[str, Any]:
+    def _facts(self, t: Tracked, ob: Obligation[Any], role: Role, stage: Stage, routing_note: str | None,
+               *, with_names: bool) -> ItemFacts:
         case, f = t.case, t.finding
-        return {
-            "case_ref": f.case_ref,
-            "given_name": case.given_name if with_names else None,
-            "family_name": case.family_name if with_names else None,
-            "initials": initials(case),
-            "obligation": f.obligation,
-            "title": ob.title,
-            "citation": f.citation,
-            "ref": f.ref,
-            "due_date": f.due_date.isoformat(),
-            "status": f.status.value,
-            "working_days_overdue": f.working_days_overdue,
-            "working_days_to_go": self._to_go(f),
-            "stage": stage,
-            "role": role.value,
-            "owner": f.owner.value,
-            "adviser_email": case.adviser_email,
-            "team": case.team,
-            "dispute_stage": f.stage,
-            "escalate_to_stage": f.escalate_to_stage,
-            "change_note": t.change_note,
-            "routing_note": routing_note,
-        }
+        return ItemFacts(
+            case_ref=f.case_ref,
+            given_name=case.given_name if with_names else None,
+            family_name=case.family_name if with_names else None,
+            initials=initials(case),
+            obligation=f.obligation,
+            title=ob.title,
+            citation=f.citation,
+            ref=f.ref,
+            due_date=f.due_date,
+            status=f.status,
+            working_days_overdue=f.working_days_overdue,
+            working_days_to_go=self._to_go(f),
+            stage=stage,
+            role=role,
+            owner=f.owner,
+            adviser_email=case.adviser_email,
+            team=case.team,
+            dispute_stage=f.stage,
+            escalate_to_stage=f.escalate_to_stage,
+            change_note=t.change_note,
+            routing_note=routing_note,
+            done_when=ob.evidence_columns[:1],  # the column that completes it (a second one is a "not before")
+            next_working_day=self._next_working_day(f.due_date),
+        )
+
+    def _next_working_day(self, due: date) -> date | None:
+        calendar = self.profile.calendar
+        return None if calendar.is_working_day(due) else calendar.working_days_after(due, 1)
 
     def _to_go(self, f: Finding) -> int:
         if f.status is not Status.PENDING:

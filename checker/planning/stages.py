@@ -20,30 +20,31 @@ from __future__ import annotations
 
 from datetime import date
 
+from checker.facts import Stage
 from rules.calendar import WorkingCalendar
 from rules.escalation import EscalationThresholds
 from rules.records import Role
 
 
 def reminder_stage(due: date, as_of: date, leads: tuple[int, ...], every: int,
-                   calendar: WorkingCalendar) -> str | None:
+                   calendar: WorkingCalendar) -> Stage | None:
     """The stage for an open (pending or overdue) obligation, or ``None`` when nothing is due yet."""
     if as_of > due:
         late = calendar.working_days_between(due, as_of)
-        return f"overdue-{max(0, late - 1) // every}"
+        return Stage.overdue(max(0, late - 1) // every)
     to_go = calendar.working_days_between(as_of, due)
     if to_go == 0:
-        return "due"
+        return Stage.due()
     reached = [lead for lead in leads if to_go <= lead]
-    return f"lead-{min(reached)}" if reached else None
+    return Stage.lead(min(reached)) if reached else None
 
 
 def working_days_to_go(due: date, as_of: date, calendar: WorkingCalendar) -> int:
     return calendar.working_days_between(as_of, due)
 
 
-def escalation_stage(role: Role, working_days_overdue: int, thresholds: EscalationThresholds, every: int) -> str:
+def escalation_stage(role: Role, working_days_overdue: int, thresholds: EscalationThresholds, every: int) -> Stage:
     """The stage of the escalation to ``role``: the first telling, or its repeat number k."""
     threshold = int(getattr(thresholds, role.value))
     repeat = (working_days_overdue - threshold) // every if every > 0 else 0
-    return f"escalated-{role.value}" if repeat <= 0 else f"escalated-{role.value}-repeat-{repeat}"
+    return Stage.escalated(role, repeat if repeat > 0 else None)

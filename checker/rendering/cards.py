@@ -54,7 +54,8 @@ def _open(item: ItemView) -> dict[str, Any]:
 
 
 def _detail(item: ItemView) -> str:
-    parts = [f"Due {item.due}"]
+    parts = [f"Due {item.due}" + (f" (not a working day: the next is {item.next_working_day})"
+                                  if item.next_working_day else "")]
     if item.dispute is not None:
         d = item.dispute
         parts.append(f"dispute {d.ref} at stage {d.stage}" + ("" if d.at_last_stage else f", must go to stage "
@@ -78,7 +79,9 @@ def _item_block(item: ItemView, mention: Mention | None) -> dict[str, Any]:
         ]},
         _rich(_run(_detail(item), isSubtle=True), spacing="none"),
     ]
-    for note in (item.change_note, item.routing_note):
+    done = f"Done when {item.done_when}." if item.done_when else ""
+    snooze = f"To snooze: ask the checker operator to run {item.snooze}" if item.snooze else ""
+    for note in (item.change_note, item.routing_note, " ".join(n for n in (done, snooze) if n)):
         if note:
             blocks.append(_rich(_run(fmt.one_line(note), isSubtle=True, italic=True), spacing="none"))
     if mention is not None:
@@ -106,9 +109,10 @@ def _heading(views: Sequence[ItemView]) -> str:
     return f"{markdown_literal(team)}: {what}" if team else what[:1].upper() + what[1:]
 
 
-def reminder_card(views: Sequence[ItemView], as_of: date, *,
-                  mention_advisers: bool = False) -> tuple[dict[str, Any], tuple[Mention, ...]]:
-    """The card for ``views`` (in reading order) and the mentions it carries."""
+def reminder_card(views: Sequence[ItemView], as_of: date, *, mention_advisers: bool = False,
+                  max_items: int = 25) -> tuple[dict[str, Any], tuple[Mention, ...]]:
+    """The card for ``views`` (in reading order) and the mentions it carries: at most ``max_items`` items
+    listed, the rest counted at the end."""
     mentions: dict[str, Mention] = {}
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": _heading(views), "weight": "bolder", "size": "medium", "wrap": True},
@@ -116,11 +120,15 @@ def reminder_card(views: Sequence[ItemView], as_of: date, *,
                                       "Select an item to open the case.",
          "isSubtle": True, "wrap": True, "spacing": "none"},
     ]
-    for item in views:
+    for item in views[:max_items]:
         mention = _mention(item) if mention_advisers else None
         if mention is not None:
             mentions.setdefault(mention.id, mention)
         body.append(_item_block(item, mention))
+    more = len(views) - max_items
+    if more > 0:
+        text = f"And {more} more, not listed here: each one's personal adviser or manager is told by email."
+        body.append({"type": "TextBlock", "text": text, "wrap": True, "isSubtle": True})
     card = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION, "body": body,
             "actions": [_open(item) for item in views[:MAX_CARD_ACTIONS]]}
     return card, tuple(mentions.values())

@@ -7,18 +7,23 @@ a digest never names a young person, whatever the payload carries.
 
 from __future__ import annotations
 
+import base64
+import csv
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from checker.facts import Channel
 from checker.rendering import formatting as fmt
 from checker.rendering.environment import render
 from checker.rendering.errors import RenderingError
-from checker.rendering.items import display_names
+from checker.rendering.items import initials_ref
 from checker.rendering.subjects import digest_subject
-from notifiers.base import Message
+from checker.rendering.summary import csv_cell
+from notifiers.base import Attachment, Message
 
 BUCKETS = ("1-5", "6-20", "over 20")
 BUCKET_LABELS = {"1-5": "1 to 5 working days", "6-20": "6 to 20 working days", "over 20": "over 20 working days"}
@@ -60,7 +65,7 @@ def _row(entry: Any, case_url_template: str, where: str) -> DigestRow:
     if not isinstance(entry, Mapping) or not entry.get("case_ref"):
         raise RenderingError(f"a digest item in {where} has no case_ref: {entry!r}")
     case_ref = str(entry["case_ref"])
-    _, who = display_names({"case_ref": case_ref, "initials": entry.get("initials")}, with_names=False)
+    who = initials_ref(case_ref, entry.get("initials"))
     due = fmt.parse_date(entry["due_date"], f"the due date of {case_ref}") if entry.get("due_date") else None
     completed = entry.get("completed_on")
     late = int(entry.get("working_days_overdue") or 0)
@@ -108,8 +113,37 @@ def _buckets(payload: Mapping[str, Any], groups: Sequence[AdviserGroup]) -> list
     return [Bucket(b, BUCKET_LABELS[b], counts[b]) for b in BUCKETS]
 
 
-def digest_context(payload: Mapping[str, Any], case_url_template: str, contact: str | None) -> dict[str, Any]:
-    """What ``digest.html`` and ``digest.txt`` are given (the names they may use)."""
+def _capped(groups: Sequence[AdviserGroup], cap: int) -> list[AdviserGroup]:
+    """The groups with at most ``cap`` rows between them (each group keeps its full count)."""
+    out: list[AdviserGroup] = []
+    room = cap
+    for group in groups:
+        if room <= 0:
+            break
+        out.append(AdviserGroup(group.adviser, group.rows[:room], group.count))
+        room -= len(out[-1].rows)
+    return out
+
+
+def digest_csv(groups: Sequence[AdviserGroup]) -> Attachment:
+    """Every overdue row of the digest as CSV (initials and case references only)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(("case_ref", "young_person", "action", "personal_adviser", "due_date", "working_days_overdue"))
+    for g in groups:
+        for r in g.rows:
+            writer.writerow([csv_cell(x) for x in (r.case_ref, r.who, r.title, g.adviser, r.due_date.isoformat(),
+                                                   r.working_days_overdue)])
+    data = ("\ufeff" + out.getvalue()).encode("utf-8")
+    return Attachment("overdue.csv", "text/csv", base64.b64encode(data).decode("ascii"))
+
+
+def digest_context(payload: Mapping[str, Any], case_url_template: str, contact: str | None,
+                   max_items: int = 25) -> dict[str, Any]:
+    """What ``digest.html`` and ``digest.txt`` are given (the names they may use).
+
+    The overdue rows listed are at most ``max_items`` (``more`` counts the rest), and so are each of the
+    "became overdue" and "completed" lists (``became_more``, ``completed_more``)."""
     as_of = fmt.parse_date(payload.get("as_of") or "", "the digest's as_of")
     since = payload.get("since")
     teams = [str(t) for t in _list(payload, "teams") if t]
@@ -117,6 +151,7 @@ def digest_context(payload: Mapping[str, Any], case_url_template: str, contact: 
     total = sum(len(g.rows) for g in groups)
     became = [_row(e, case_url_template, "became_overdue") for e in _list(payload, "became_overdue")]
     completed = [_row(e, case_url_template, "completed") for e in _list(payload, "completed")]
+    shown = _capped(groups, max_items)
     subject = digest_subject(teams, total, as_of)
     return {
         "subject": subject,
@@ -131,20 +166,26 @@ def digest_context(payload: Mapping[str, Any], case_url_template: str, contact: 
         "total": total,
         "total_text": fmt.actions(total),
         "buckets": _buckets(payload, groups),
-        "by_adviser": groups,
-        "became_overdue": became,
-        "completed": completed,
+        "by_adviser": shown,
+        "all_by_adviser": groups,
+        "more": total - sum(len(g.rows) for g in shown),
+        "became_overdue": became[:max_items],
+        "became_more": max(0, len(became) - max_items),
+        "completed": completed[:max_items],
+        "completed_more": max(0, len(completed) - max_items),
         "acted_on": [_row(e, case_url_template, "acted_on") for e in _list(payload, "acted_on")],
         "contact": contact,
     }
 
 
 def render_digest(channel: str, recipient: str, payload: Mapping[str, Any], key: str, case_url_template: str,
-                  templates_dir: Path | None = None, *, contact: str | None = None) -> Message:
-    """The weekly digest email for one manager from the planner's ``payload``."""
-    if channel != "email":
+                  templates_dir: Path | None = None, *, contact: str | None = None, max_items: int = 25) -> Message:
+    """The weekly digest email for one manager from the planner's ``payload``; over ``max_items`` overdue
+    items, the rest are counted and every one is in an attached CSV file."""
+    if channel != Channel.EMAIL:
         raise RenderingError(f"a digest is sent by email, not by {channel!r}")
-    context = digest_context(payload, case_url_template, contact)
+    context = digest_context(payload, case_url_template, contact, max_items)
     return Message(key=key, recipient=recipient, subject=context["subject"],
                    text=render(templates_dir, "digest.txt", context),
-                   html=render(templates_dir, "digest.html", context))
+                   html=render(templates_dir, "digest.html", context),
+                   attachments=(digest_csv(context["all_by_adviser"]),) if context["more"] else ())

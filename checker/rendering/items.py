@@ -12,15 +12,14 @@ the case reference ("S.K. (C1)"), whatever the facts carry.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from checker.facts import FactsError, ItemFacts
 from checker.rendering import formatting as fmt
 from checker.rendering.errors import RenderingError
-
-ESCALATED_PREFIX = "escalated-"
-DISPUTE_PREFIX = "dispute-stage-"
+from rules.records import Role, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,48 +62,32 @@ class ItemView:
     sort_key: tuple[int, int, date, str, str]
     acknowledge_url: str | None = None  # the adviser's own email only (checker/actions/links.py)
     snooze_url: str | None = None
+    key: tuple[str, str, str, date] = ("", "", "", date.min)  # case, obligation, dispute ref, due: one action
+    done_when: str = ""  # "the case record's field pathway_plan_reviewed_on is filled in"
+    snooze: str = ""  # the command that snoozes it, until the message carries a link
+    next_working_day: str | None = None  # "Mon 17 Mar 2025" when the due date is not a working day
+    unallocated: bool = False  # the owner is the personal adviser and none is allocated
 
 
-def _required(facts: Mapping[str, Any], name: str) -> Any:
-    value = facts.get(name)
-    if value is None or value == "":
-        ref = facts.get("case_ref") or "?"
-        raise RenderingError(f"a reminder item (case {ref}) has no {name!r} in its facts")
-    return value
-
-
-def _text(facts: Mapping[str, Any], name: str) -> str | None:
-    value = facts.get(name)
-    if value is None:
-        return None
-    return str(value).strip() or None
-
-
-def _note(facts: Mapping[str, Any], name: str) -> str | None:
-    text = _text(facts, name)
+def _note(text: str | None) -> str | None:
     return fmt.uk_dates_in(text) if text else None
 
 
-def _int(facts: Mapping[str, Any], name: str) -> int:
-    value = facts.get(name)
-    if value is None:
-        return 0
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise RenderingError(f"{name} is not a whole number: {value!r}") from None
+def initials_ref(case_ref: str, initials: object) -> str:
+    """'S.K. (C1)', or the case reference alone when there are no initials."""
+    shown = str(initials).strip() if initials is not None else ""
+    return f"{shown} ({case_ref})" if shown else case_ref
 
 
-def display_names(facts: Mapping[str, Any], *, with_names: bool) -> tuple[str, str]:
+def display_names(facts: ItemFacts, *, with_names: bool) -> tuple[str, str]:
     """(who, initials_ref): the young person as this message may name them."""
-    case_ref = str(_required(facts, "case_ref"))
-    initials = _text(facts, "initials")
-    initials_ref = f"{initials} ({case_ref})" if initials else case_ref
+    case_ref = facts.case_ref
+    short = initials_ref(case_ref, facts.initials)
     if with_names:
-        name = " ".join(n for n in (_text(facts, "given_name"), _text(facts, "family_name")) if n)
+        name = " ".join(n for n in (facts.given_name, facts.family_name) if n)
         if name:
-            return f"{name} ({case_ref})", initials_ref
-    return initials_ref, initials_ref
+            return f"{name} ({case_ref})", short
+    return short, short
 
 
 def _timing(overdue: bool, late: int, to_go: int, due: date, as_of: date) -> str:
@@ -117,39 +100,48 @@ def _timing(overdue: bool, late: int, to_go: int, due: date, as_of: date) -> str
     return f"{fmt.working_days(to_go)} to go"
 
 
-def _dispute(facts: Mapping[str, Any], overdue: bool) -> DisputeView | None:
-    stage = facts.get("dispute_stage")
-    if stage is None and str(facts.get("obligation")) != "dispute-escalation":
+def _dispute(facts: ItemFacts, overdue: bool) -> DisputeView | None:
+    if facts.dispute_stage is None and facts.obligation != "dispute-escalation":
         return None
-    ref = _text(facts, "ref") or "(no reference)"
-    current = _int(facts, "dispute_stage") or 1
-    target = facts.get("escalate_to_stage")
-    following = int(target) if target is not None else min(current + 1, 4)
+    ref = facts.ref or "(no reference)"
+    current = facts.dispute_stage or 1
+    target = facts.escalate_to_stage
+    following = target if target is not None else min(current + 1, 4)
     return DisputeView(ref, current, fmt.dispute_stage_name(current), following,
                        fmt.dispute_stage_name(following), overdue, current >= 4)
 
 
-def item_view(facts: Mapping[str, Any], as_of: date, case_url_template: str, *, personal_channel: bool) -> ItemView:
+def as_facts(item: ItemFacts | Mapping[str, Any]) -> ItemFacts:
+    """``item`` as typed facts (a stored row's JSON is checked here); a malformed one is a ``RenderingError``."""
+    if isinstance(item, ItemFacts):
+        return item
+    try:
+        return ItemFacts.from_json(item)
+    except FactsError as exc:
+        raise RenderingError(str(exc)) from None
+
+
+def item_view(item: ItemFacts | Mapping[str, Any], as_of: date, case_url_template: str, *,
+              personal_channel: bool) -> ItemView:
     """The view of one item. ``personal_channel``: the adviser's own email, where names may appear."""
-    case_ref = str(_required(facts, "case_ref"))
-    title = str(_required(facts, "title"))
-    due = fmt.parse_date(_required(facts, "due_date"), f"the due date of case {case_ref}")
-    overdue = facts.get("status") == "overdue" or due < as_of
-    late = _int(facts, "working_days_overdue") if overdue else 0
-    to_go = 0 if overdue else _int(facts, "working_days_to_go")
-    role = _text(facts, "role") or "adviser"
-    routing_note = _note(facts, "routing_note")
-    with_names = personal_channel and role == "adviser" and routing_note is None
-    who, initials_ref = display_names(facts, with_names=with_names)
-    stage = _text(facts, "stage") or ""
+    facts = as_facts(item)
+    case_ref = facts.case_ref
+    due = facts.due_date
+    overdue = facts.status is Status.OVERDUE or due < as_of
+    late = facts.working_days_overdue if overdue else 0
+    to_go = 0 if overdue else facts.working_days_to_go
+    routing_note = _note(facts.routing_note)
+    with_names = personal_channel and facts.role is Role.ADVISER and routing_note is None
+    who, short = display_names(facts, with_names=with_names)
+    stage = facts.stage
     return ItemView(
         case_ref=case_ref,
         case_url=fmt.case_url(case_url_template, case_ref),
         who=who,
-        initials_ref=initials_ref,
-        title=title,
-        action=fmt.action_phrase(title),
-        citation=fmt.describe_citation(_text(facts, "citation")),
+        initials_ref=short,
+        title=facts.title,
+        action=fmt.action_phrase(facts.title),
+        citation=fmt.describe_citation(facts.citation or None),
         overdue=overdue,
         due_date=due,
         due=fmt.day_month_year(due),
@@ -158,32 +150,65 @@ def item_view(facts: Mapping[str, Any], as_of: date, case_url_template: str, *, 
         working_days_to_go=to_go,
         timing=_timing(overdue, late, to_go, due, as_of),
         overdue_since=fmt.day_month_year(due + timedelta(days=1)) if overdue else None,
-        stage=stage,
-        escalated=stage.startswith((ESCALATED_PREFIX, DISPUTE_PREFIX)),
-        recipient_role=fmt.role_name(role),
-        owner_role=fmt.role_name(_text(facts, "owner") or "adviser"),
-        adviser_email=_text(facts, "adviser_email"),
-        team=_text(facts, "team"),
+        stage=str(stage) if stage else "",
+        escalated=stage is not None and stage.up_the_ladder,
+        recipient_role=fmt.role_name(facts.role.value),
+        owner_role=fmt.role_name(facts.owner.value),
+        adviser_email=facts.adviser_email,
+        team=facts.team,
         dispute=_dispute(facts, overdue),
-        change_note=_note(facts, "change_note"),
+        change_note=_note(facts.change_note),
         routing_note=routing_note,
-        sort_key=(0 if overdue else 1, -late, due, case_ref, str(facts.get("obligation") or "")),
+        sort_key=(0 if overdue else 1, -late, due, case_ref, facts.obligation),
+        key=(*facts.key, due),
+        done_when=_done_when(facts),
+        snooze=_snooze(facts),
+        next_working_day=fmt.day_month_year(facts.next_working_day) if facts.next_working_day else None,
+        unallocated=facts.owner is Role.ADVISER and not facts.adviser_email,
         **_action_links(facts, personal=with_names),
     )
 
 
-def _action_links(facts: Mapping[str, Any], *, personal: bool) -> dict[str, str | None]:
+def _action_links(facts: ItemFacts, *, personal: bool) -> dict[str, str | None]:
     """The acknowledge and snooze links, in the adviser's own email only (they act as that adviser)."""
-    links = facts.get("actions")
-    if not personal or not isinstance(links, Mapping):
+    links = facts.actions
+    if not personal or not links:
         return {}
-    return {"acknowledge_url": _text(links, "acknowledge"), "snooze_url": _text(links, "snooze")}
+    return {"acknowledge_url": (links.get("acknowledge") or "").strip() or None,
+            "snooze_url": (links.get("snooze") or "").strip() or None}
 
 
-def item_views(items: Iterable[Mapping[str, Any]], as_of: date, case_url_template: str, *,
+def _done_when(facts: ItemFacts) -> str:
+    if not facts.done_when:
+        return ""
+    record = "dispute record" if facts.dispute_stage is not None or facts.ref else "case record"
+    fields = " and ".join(facts.done_when)
+    return f"the {record}'s field {fields} holds the date it was done"
+
+
+def _snooze(facts: ItemFacts) -> str:
+    if not facts.obligation:
+        return ""
+    ref = f" --ref {facts.ref}" if facts.ref else ""
+    return f'checker snooze {facts.case_ref} {facts.obligation}{ref} --until YYYY-MM-DD --reason "why"'
+
+
+def _merged(group: list[ItemView]) -> ItemView:
+    """One view for one action that reached a recipient by two routes (e.g. re-routed to the team manager as
+    the adviser's reminder and escalated to them too): the step up the ladder, with every note."""
+    chosen = next((v for v in group if v.escalated), group[0])
+    routing = next((v.routing_note for v in group if v.routing_note), None)
+    change = next((v.change_note for v in group if v.change_note), None)
+    return replace(chosen, routing_note=routing, change_note=change)
+
+
+def item_views(items: Iterable[ItemFacts | Mapping[str, Any]], as_of: date, case_url_template: str, *,
                personal_channel: bool) -> list[ItemView]:
     """The items in reading order: overdue first (most overdue first), then due soonest."""
-    views = [item_view(i, as_of, case_url_template, personal_channel=personal_channel) for i in items]
-    if not views:
+    groups: dict[tuple[str, str, str, date], list[ItemView]] = {}
+    for i in items:
+        view = item_view(i, as_of, case_url_template, personal_channel=personal_channel)
+        groups.setdefault(view.key, []).append(view)
+    if not groups:
         raise RenderingError("a reminder needs at least one item")
-    return sorted(views, key=lambda v: v.sort_key)
+    return sorted((_merged(g) for g in groups.values()), key=lambda v: v.sort_key)

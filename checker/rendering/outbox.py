@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from checker.facts import MessageKind
 from checker.rendering.digest import render_digest
 from checker.rendering.errors import RenderingError
 from checker.rendering.operator import render_operator_alert
 from checker.rendering.reminders import render_reminder
+from checker.rendering.summary import render_summary
 from checker.state.outbox import OutboxMessage
 from notifiers.base import Message
 
@@ -37,18 +39,26 @@ class OutboxRenderer:
     templates_dir: Path | None = None
     mention_advisers: bool = False
     contact: str | None = None
+    max_items: int = 25  # the most items one reminder lists (delivery.max_items_per_message)
+    urgent_items: int = 10  # the items a go-live summary lists in full (go_live.urgent_items)
 
     def __call__(self, message: OutboxMessage, items: list[dict[str, Any]]) -> Message:
-        if message.kind == "reminder":
-            return render_reminder("reminder", message.channel, message.recipient, items,
+        if message.kind == MessageKind.REMINDER:
+            return render_reminder(MessageKind.REMINDER, message.channel, message.recipient, items,
                                    planned_on(message.created_at), message.key, self.case_url_template,
                                    self.templates_dir, mention_advisers=self.mention_advisers,
-                                   contact=self.contact)
+                                   contact=self.contact, max_items=self.max_items)
+        if message.kind == MessageKind.SUMMARY:
+            reason = (message.payload or {}).get("reason")
+            return render_summary(message.recipient, items, planned_on(message.created_at), message.key,
+                                  self.case_url_template, self.templates_dir, contact=self.contact,
+                                  reason=str(reason) if reason else None, urgent=self.urgent_items)
         if message.payload is None:
             raise RenderingError(f"the {message.kind} message {message.key!r} has no payload")
-        if message.kind == "digest":
+        if message.kind == MessageKind.DIGEST:
             return render_digest(message.channel, message.recipient, message.payload, message.key,
-                                 self.case_url_template, self.templates_dir, contact=self.contact)
-        if message.kind == "operator":
+                                 self.case_url_template, self.templates_dir, contact=self.contact,
+                                 max_items=self.max_items)
+        if message.kind == MessageKind.OPERATOR:
             return render_operator_alert(message.recipient, message.payload, message.key, self.templates_dir)
         raise RenderingError(f"no renderer for {message.kind!r} messages")

@@ -12,37 +12,39 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from checker.facts import Channel, ItemFacts, MessageKind
 from checker.rendering import formatting as fmt
 from checker.rendering.cards import reminder_card
 from checker.rendering.environment import render
 from checker.rendering.errors import RenderingError
 from checker.rendering.items import ItemView, item_views
 from checker.rendering.subjects import activity_subject, reminder_subject
+from checker.rendering.summary import csv_attachment
 from notifiers.base import Message
 
-EMAIL = "email"
-TEAMS_ACTIVITY = "teams_activity"
-TEAMS_CHANNEL = "teams_channel"
-CHANNELS = (EMAIL, TEAMS_ACTIVITY, TEAMS_CHANNEL)
+EMAIL, TEAMS_ACTIVITY, TEAMS_CHANNEL = Channel.EMAIL, Channel.TEAMS_ACTIVITY, Channel.TEAMS_CHANNEL
+CHANNELS = tuple(Channel)
 ACTIVITY_PREVIEW_LIMIT = 150  # Graph's activity previewText holds at most 150 characters
 
 
-def render_reminder(kind: str, channel: str, recipient: str, items: Sequence[Mapping[str, Any]],
+def render_reminder(kind: MessageKind | str, channel: Channel | str, recipient: str,
+                    items: Sequence[ItemFacts | Mapping[str, Any]],
                     as_of: date | str, key: str, case_url_template: str, templates_dir: Path | None = None, *,
-                    mention_advisers: bool = False, contact: str | None = None) -> Message:
+                    mention_advisers: bool = False, contact: str | None = None, max_items: int = 25) -> Message:
     """The message telling ``recipient`` about ``items`` (the planner's facts) on ``channel``.
 
     ``contact``: who to ask about these messages, for the email footer (a team or mailbox, no person's
     data). ``mention_advisers``: @mention each item's adviser in a Teams channel card.
     """
-    if kind != "reminder":
+    if kind != MessageKind.REMINDER:
         raise RenderingError(f"render_reminder renders reminders, not {kind!r} messages")
     if channel not in CHANNELS:
         raise RenderingError(f"unknown channel {channel!r} for a reminder (expected one of {', '.join(CHANNELS)})")
+    channel = Channel(channel)
     day = fmt.parse_date(as_of, "the as-of date")
     views = item_views(items, day, case_url_template, personal_channel=channel == EMAIL)
     if channel == TEAMS_CHANNEL:
-        card, mentions = reminder_card(views, day, mention_advisers=mention_advisers)
+        card, mentions = reminder_card(views, day, mention_advisers=mention_advisers, max_items=max_items)
         subject = reminder_subject(views)
         return Message(key=key, recipient=recipient, subject=subject, text=_preview(views), card=card,
                        mentions=mentions, link=views[0].case_url)
@@ -50,10 +52,11 @@ def render_reminder(kind: str, channel: str, recipient: str, items: Sequence[Map
         return Message(key=key, recipient=recipient, subject=activity_subject(views), text=_preview(views),
                        link=views[0].case_url)
     subject = reminder_subject(views)
-    context = email_context(views, day, subject, contact)
+    context = email_context(views, day, subject, contact, max_items)
+    overflow = (csv_attachment(views, day),) if context["more"] else ()
     return Message(key=key, recipient=recipient, subject=subject,
                    text=render(templates_dir, "reminder.txt", context),
-                   html=render(templates_dir, "reminder.html", context))
+                   html=render(templates_dir, "reminder.html", context), attachments=overflow)
 
 
 def _preview(views: Sequence[ItemView]) -> str:
@@ -67,10 +70,16 @@ def _preview(views: Sequence[ItemView]) -> str:
     return text + more
 
 
-def email_context(views: Sequence[ItemView], as_of: date, subject: str, contact: str | None) -> dict[str, Any]:
-    """What ``reminder.html`` and ``reminder.txt`` are given (the names they may use)."""
-    overdue = [v for v in views if v.overdue]
-    due_soon = [v for v in views if not v.overdue]
+def email_context(views: Sequence[ItemView], as_of: date, subject: str, contact: str | None,
+                  max_items: int = 25) -> dict[str, Any]:
+    """What ``reminder.html`` and ``reminder.txt`` are given (the names they may use).
+
+    ``overdue`` and ``due_soon`` list at most ``max_items`` items between them; ``more`` counts the rest.
+    """
+    all_overdue = [v for v in views if v.overdue]
+    all_due_soon = [v for v in views if not v.overdue]
+    overdue = all_overdue[:max_items]
+    due_soon = all_due_soon[:max_items - len(overdue)]
     roles: list[str] = []
     for v in views:
         if v.routing_note is None and v.recipient_role not in roles:
@@ -83,8 +92,10 @@ def email_context(views: Sequence[ItemView], as_of: date, subject: str, contact:
         "items": list(views),
         "overdue": overdue,
         "due_soon": due_soon,
-        "overdue_count": fmt.actions(len(overdue)),
-        "due_soon_count": fmt.actions(len(due_soon)),
+        "overdue_count": fmt.actions(len(all_overdue)),
+        "due_soon_count": fmt.actions(len(all_due_soon)),
+        "due_soon_total": len(all_due_soon),
+        "more": len(views) - len(overdue) - len(due_soon),
         "escalated": any(v.escalated for v in views),
         "escalated_count": sum(1 for v in views if v.escalated),
         "recipient_roles": " and ".join(roles),  # "personal adviser and team manager"

@@ -20,6 +20,7 @@ from checker.rendering.digest import render_digest
 from checker.rendering.errors import RenderingError
 from checker.rendering.operator import render_operator_alert
 from checker.rendering.reminders import EMAIL, TEAMS_ACTIVITY, TEAMS_CHANNEL, render_reminder
+from checker.rendering.summary import render_summary
 from notifiers.base import Message
 
 SAMPLE_CASE = "SAMPLE-1"
@@ -116,6 +117,8 @@ def samples(as_of: date, to: str, case_url_template: str, templates_dir: Path | 
     yield reminder("escalation", EMAIL, escalation_items(as_of), to)
     yield Sample("weekly digest", EMAIL, render_digest(EMAIL, to, digest_payload(as_of, to), f"{key}:digest",
                                                       case_url_template, templates_dir, contact=contact))
+    yield Sample("go-live summary", EMAIL, render_summary(to, adviser_items(as_of), as_of, f"{key}:summary",
+                                                         case_url_template, templates_dir, contact=contact))
     yield Sample("operator alert", EMAIL, render_operator_alert(to, operator_payload(as_of), f"{key}:operator",
                                                                templates_dir))
     yield reminder("Teams activity", TEAMS_ACTIVITY, [_overdue(as_of, given_name=None, family_name=None)], to)

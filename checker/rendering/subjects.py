@@ -52,10 +52,17 @@ def reminder_subject(items: Sequence[ItemView]) -> str:
     label = "Escalated" if all(i.escalated for i in overdue) else "Overdue"
     subject = f"{label}: {fmt.actions(len(overdue))} — act now"
     if pending:
-        soonest = pending[0]
-        by = "today" if soonest.timing == "due today" else f"by {soonest.due_short}"
-        subject += f" ({len(pending)} more due {by})"
+        subject += f" ({len(pending)} more due {_when(pending)})"
     return fmt.one_line(subject)
+
+
+def _when(pending: Sequence[ItemView]) -> str:
+    """When the pending items fall due: 'by Mon 7 Dec' only when every one is; else the first and the last."""
+    soonest, latest = pending[0], max(pending, key=lambda i: i.due_date)
+    first = "today" if soonest.timing == "due today" else soonest.due_short
+    if latest.due_date == soonest.due_date:
+        return "today" if first == "today" else f"by {first}"
+    return f"from {first} to {latest.due_short}"
 
 
 def activity_subject(items: Sequence[ItemView]) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, update
 
+from checker.facts import Channel, ItemFacts, MessageKind, Stage
 from checker.state.database import insert_ignoring_duplicates, inserted_id
 from checker.state.schema import MESSAGE_KEY, notification, outbox
 
@@ -47,10 +48,10 @@ class PlannedItem:
     obligation: str
     ref: str
     due_date: date
-    stage: str
+    stage: Stage
     recipient: str
-    channel: str
-    facts: dict[str, Any]
+    channel: Channel
+    facts: ItemFacts
 
 
 def _pending_messages() -> Any:
@@ -82,8 +83,9 @@ def insert_planned(engine: Engine, connection: Connection, items: Sequence[Plann
         return []
     rows = [{
         "instance_id": i.instance_id, "case_ref": i.case_ref, "obligation": i.obligation, "ref": i.ref,
-        "due_date": i.due_date, "stage": i.stage, "recipient": i.recipient, "channel": i.channel,
-        "message_id": None, "state": "planned", "note": None, "facts": json.dumps(i.facts, default=str),
+        "due_date": i.due_date, "stage": str(i.stage), "recipient": i.recipient,
+        "channel": i.channel.value, "message_id": None, "state": "planned", "note": None,
+        "facts": json.dumps(i.facts.to_json()),
         "created_at": now,
     } for i in items]
     statement = insert_ignoring_duplicates(engine, notification).returning(notification.c.instance_id)
@@ -91,23 +93,34 @@ def insert_planned(engine: Engine, connection: Connection, items: Sequence[Plann
 
 
 def group_into_messages(connection: Connection, run_id: int, now: datetime,
-                        send_from: Callable[[str], datetime]) -> int:
+                        send_from: Callable[[str], datetime], *, summary: str | None = None) -> int:
     """Put every planned, ungrouped item into one new pending message per (recipient, channel).
 
     Idempotent: items already in a message are left alone, so after a crash the next tick groups
     what was planned and not yet grouped. ``send_from(channel)`` is the earliest sending time (the
     next working window). Returns the number of messages created.
+
+    ``summary`` (why this tick is a go-live, ``planning/go_live.py``): each recipient's email items go into
+    one ``summary`` message instead, and items on other channels are marked told by that summary.
     """
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for row in connection.execute(select(notification.c.id, notification.c.recipient, notification.c.channel)
                                   .where(notification.c.message_id.is_(None), notification.c.state == "planned")):
         groups[(row.recipient, row.channel)].append(row.id)
+    kind = MessageKind.SUMMARY if summary is not None else MessageKind.REMINDER
+    made = 0
     for (recipient, channel), ids in groups.items():
+        if summary is not None and channel != Channel.EMAIL:
+            connection.execute(update(notification).where(notification.c.id == bindparam("_id"))
+                               .values(state="cancelled", note="go-live: told by the email summary instead"),
+                               [{"_id": i} for i in ids])
+            continue
         result = connection.execute(
             outbox.insert().values(
-                key=message_key(f"reminder:{run_id}:{channel}:{recipient}"), kind="reminder", recipient=recipient,
-                channel=channel, state="pending", attempts=0, next_attempt_at=send_from(channel),
+                key=message_key(f"{kind}:{run_id}:{channel}:{recipient}"), kind=kind,
+                recipient=recipient, channel=channel, state="pending", attempts=0, next_attempt_at=send_from(channel),
                 created_at=now, run_id=run_id,
+                payload=json.dumps({"reason": summary}) if summary is not None else None,
             )
         )
         message_id = inserted_id(result)
@@ -115,7 +128,8 @@ def group_into_messages(connection: Connection, run_id: int, now: datetime,
             update(notification).where(notification.c.id == bindparam("_id")).values(message_id=message_id),
             [{"_id": i} for i in ids],
         )
-    return len(groups)
+        made += 1
+    return made
 
 
 def live_items(connection: Connection, message_id: int) -> list[dict[str, Any]]:

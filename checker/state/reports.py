@@ -66,6 +66,14 @@ def last_digest_sent(connection: Connection, recipient: str) -> datetime | None:
     return value
 
 
+def summary_since(connection: Connection, recipient: str, since: datetime) -> bool:
+    """Whether a go-live summary was planned for ``recipient`` at or after ``since``."""
+    return connection.execute(
+        select(outbox.c.id).where(outbox.c.kind == "summary", outbox.c.recipient == recipient,
+                                  outbox.c.created_at >= since).limit(1)
+    ).first() is not None
+
+
 def case_history(connection: Connection, case_ref: str) -> tuple[list[Any], list[Any]]:
     """The instance events and the notifications of one case, oldest first (the audit trail)."""
     events = connection.execute(

@@ -23,10 +23,11 @@ PAYLOAD = ('<a href="https://evil.example/pay">pay here</a> <img src=x onerror="
 MARKERS = ('<a href="https://evil.example/pay">', '<img src=x onerror=', '"><script>', "{{ 7*7 }}",
            "javascript:alert(1)", "&amp;", "[md](https://evil.example/md)")
 
-# The text fields of a reminder's facts (checker.planning.reminders). ``due_date``, the counts and
-# ``status`` are typed (a date, numbers, a status) and cannot hold markup.
+# The text fields of a reminder's facts (checker.facts.ItemFacts). ``due_date``, the counts, ``status``,
+# ``role``, ``owner`` and ``stage`` are typed (a date, numbers, enumerations checked when the facts are
+# read) and cannot hold markup: a stored row with markup there is refused (tests/test_facts.py).
 REMINDER_FIELDS = ("case_ref", "given_name", "family_name", "initials", "title", "citation", "ref", "adviser_email",
-                   "team", "change_note", "routing_note", "obligation", "role", "owner", "stage")
+                   "team", "change_note", "routing_note", "obligation")
 DIGEST_ITEM_FIELDS = ("case_ref", "initials", "title", "citation", "obligation", "adviser")
 CONTACT = "contact"
 Value = Callable[[str], str]
@@ -44,7 +45,8 @@ def reminder_facts(value: Value, **changes: Any) -> dict[str, Any]:
     """An overdue dispute item, escalated, re-routed and with a changed date: every sentence shows."""
     facts: dict[str, Any] = {field: value(field) for field in REMINDER_FIELDS}
     facts |= {"due_date": "2026-11-20", "status": "overdue", "working_days_overdue": 1, "working_days_to_go": 0,
-              "dispute_stage": 2, "escalate_to_stage": 3}
+              "dispute_stage": 2, "escalate_to_stage": 3, "role": "manager", "owner": "adviser",
+              "stage": "dispute-stage-3"}
     return facts | changes
 
 

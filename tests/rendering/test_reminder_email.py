@@ -39,7 +39,7 @@ def visible(markup: str) -> str:
     ([overdue(), overdue(case_ref="C2")], "Overdue: 2 housing protocol actions — act now"),
     ([facts(), facts(case_ref="C2", due_date="2026-11-25"), facts(case_ref="C3", due_date="2026-12-08")],
      "3 housing protocol actions due: first by Wed 25 Nov"),
-    (mixed_items(), "Overdue: 2 housing protocol actions — act now (2 more due by Wed 25 Nov)"),
+    (mixed_items(), "Overdue: 2 housing protocol actions — act now (2 more due from Wed 25 Nov to Tue 8 Dec)"),
     ([escalated()], "Escalated: join the Part 6 housing register (C1), overdue since Sat 7 Nov 2026"),
     ([escalated(), escalated(case_ref="C2")], "Escalated: 2 housing protocol actions — act now"),
     ([dispute()], "Overdue: dispute D7 (C3) must go to stage 3 — act now"),
@@ -140,7 +140,13 @@ def test_escalation_says_who_owns_it_and_since_when() -> None:
     assert "The personal adviser (pa.one@council.example)" in page
     assert "Sat 7 Nov 2026 (11 working days overdue)" in page
     unallocated = email([escalated(adviser_email=None)], "manager@council.example")
-    assert "The personal adviser (none allocated) must act" in unallocated.text
+    # Issue 12 item 6: not "The personal adviser (none allocated) must act", but who must allocate one.
+    assert "(none allocated)" not in unallocated.text
+    assert ("Escalated to you as team manager. No personal adviser is allocated to this case: the team manager "
+            "must allocate one, and see that it is done meanwhile; it has been overdue since Sat 7 Nov 2026") \
+        in unallocated.text
+    assert "No personal adviser is allocated to this case: the team manager must allocate one" in \
+        visible(unallocated.html or "")
 
 
 def test_dispute_says_its_stage_and_where_it_must_go() -> None:
