@@ -198,8 +198,8 @@ class Delivery:
                 self._held(message, error)
             else:
                 self._failed(message, error, permanent=exc.permanent, retry_after=exc.retry_after)
-                if (exc.permanent and exc.reason == RECIPIENT_REFUSED and message.kind == "reminder"
-                        and message.channel == "email"):
+                if (exc.permanent and exc.reason == RECIPIENT_REFUSED and message.channel == Channel.EMAIL
+                        and message.kind in (MessageKind.REMINDER, MessageKind.SUMMARY)):
                     self._reroute(message)
             return
         except Exception as exc:  # a fault in the channel: after the request, for all we know

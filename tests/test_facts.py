@@ -22,10 +22,16 @@ def sample(**changes: object) -> ItemFacts:
     ("lead-20", Stage(StageKind.LEAD, 20)), ("due", Stage(StageKind.DUE)), ("overdue-0", Stage(StageKind.OVERDUE, 0)),
     ("escalated-head_of_service", Stage(StageKind.ESCALATED, role=Role.HEAD_OF_SERVICE)),
     ("dispute-stage-3", Stage(StageKind.DISPUTE, 3)),
+    ("escalated-manager-repeat-2", Stage(StageKind.ESCALATED, 2, Role.MANAGER)),
 ])
 def test_a_stage_reads_back_from_its_stored_form(text: str, stage: Stage) -> None:
     assert Stage.parse(text) == stage
     assert str(stage) == text
+
+
+def test_a_team_channel_hears_of_an_escalation_once() -> None:
+    assert Stage.escalated(Role.MANAGER, 3).first_telling == Stage.escalated(Role.MANAGER)
+    assert Stage.overdue(2).first_telling == Stage.overdue(2)
 
 
 def test_only_the_ladder_stages_are_up_the_ladder() -> None:
@@ -33,7 +39,8 @@ def test_only_the_ladder_stages_are_up_the_ladder() -> None:
                                       Stage.dispute(2))] == [False, False, False, True, True]
 
 
-@pytest.mark.parametrize("text", ["lead", "overdue-x", "escalated-janitor", "dispute-stage-", "Due", ""])
+@pytest.mark.parametrize("text", ["lead", "overdue-x", "escalated-janitor", "dispute-stage-", "Due", "",
+                                  "escalated-manager-repeat-0", "escalated-manager-repeat-"])
 def test_an_unknown_stage_is_refused(text: str) -> None:
     with pytest.raises(FactsError, match=r"stage|role"):
         Stage.parse(text)

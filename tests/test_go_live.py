@@ -138,10 +138,13 @@ def test_after_go_live_only_changes_are_sent_and_an_outage_brings_a_summary_agai
     third = tick(app, tmp_path, date(2026, 12, 4))
     assert third.go_live == "the first check for 7 working days"
     assert {kind for kind, _, _ in messages(app, third.run_id)} == {"summary"}
-    # Mon 7 Dec: no stage changed (15 working days overdue; 3 to go); a new week's digest may go.
+    # Mon 7 Dec, an ordinary tick: only what changed. C1 is 15 working days overdue: the adviser's overdue-2
+    # (11 to 15) was told on Friday, but the team manager's escalation (at 5, repeated every 5) reaches its
+    # 2nd repeat ((15 - 5) // 5); C2 (3 to go) stays at lead-5. And a new week's digest.
     fourth = tick(app, tmp_path, date(2026, 12, 7))
     assert fourth.go_live is None
-    assert {kind for kind, _, _ in messages(app, fourth.run_id)} <= {"digest"}
+    assert sorted(messages(app, fourth.run_id)) == [("digest", "tm.north@example.org", "email"),
+                                                    ("reminder", "tm.north@example.org", "email")]
 
 
 def test_the_outage_setting_decides_what_counts_as_an_outage(tmp_path: Path) -> None:
