@@ -8,7 +8,6 @@ a digest never names a young person, whatever the payload carries.
 from __future__ import annotations
 
 import base64
-import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from checker import spreadsheet
 from checker.facts import Channel
 from checker.rendering import formatting as fmt
 from checker.rendering.environment import render
@@ -128,7 +128,7 @@ def _capped(groups: Sequence[AdviserGroup], cap: int) -> list[AdviserGroup]:
 def digest_csv(groups: Sequence[AdviserGroup]) -> Attachment:
     """Every overdue row of the digest as CSV (initials and case references only)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(("case_ref", "young_person", "action", "personal_adviser", "due_date", "working_days_overdue"))
     for g in groups:
         for r in g.rows:

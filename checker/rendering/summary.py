@@ -3,14 +3,13 @@
 It counts the recipient's open items by obligation and age band, lists the most urgent ones in full (the
 ``go_live.urgent_items`` setting, 10 by default) and attaches every item as a CSV file. Like any email,
 the young person is shown by initials and case reference, except in an adviser's own summary; the CSV
-carries initials and case references only, and a cell that a spreadsheet would read as a formula is
-quoted.
+carries initials and case references only, written by ``checker.spreadsheet`` (a cell that a spreadsheet
+would read as a formula is quoted).
 """
 
 from __future__ import annotations
 
 import base64
-import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from checker import spreadsheet
 from checker.facts import ItemFacts
 from checker.rendering import formatting as fmt
 from checker.rendering.environment import render
@@ -34,7 +34,6 @@ BAND_LABELS = {
 }
 CSV_COLUMNS = ("case_ref", "young_person", "action", "obligation", "status", "due_date", "working_days_overdue",
                "working_days_to_go", "done_when", "stage", "note")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def band(view: ItemView) -> str:
@@ -59,15 +58,15 @@ def count_rows(views: Sequence[ItemView]) -> list[CountRow]:
     return sorted(rows, key=lambda r: (-r.total, r.title))
 
 
-def csv_cell(value: object) -> str:
-    text = fmt.one_line("" if value is None else str(value))
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def csv_cell(value: object) -> object:
+    """One line of text (numbers as they are); ``checker.spreadsheet`` quotes what would start a formula."""
+    return value if isinstance(value, int) else fmt.one_line("" if value is None else str(value))
 
 
 def items_csv(views: Sequence[ItemView]) -> bytes:
     """Every item, most urgent first, as CSV (UTF-8 with a byte-order mark, so Excel reads it right)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(CSV_COLUMNS)
     for v in views:
         writer.writerow([csv_cell(x) for x in (
