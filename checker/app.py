@@ -73,6 +73,7 @@ class App:
             teams_activity=d.teams_activity != "off",
             team_channels=({team.casefold(): hook for team, hook in self.settings.teams.team_channels.items()}
                            if d.teams_channel != "off" else {}),
+            daily_digest_teams=frozenset(team.casefold() for team in d.daily_digest_teams),
         )
 
     @property

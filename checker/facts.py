@@ -42,6 +42,7 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     SUMMARY = "summary"  # a go-live's one message per recipient (checker/planning/go_live.py)
     DIGEST = "digest"
+    DAILY = "daily"  # an adviser's daily digest (checker/planning/daily.py)
     OPERATOR = "operator"
     REPORT = "report"
     REVIEW = "review"

@@ -140,6 +140,9 @@ class DeliverySettings(_Section):
     digest_weekday: int = Field(default=0, ge=0, le=6, description="0 = Monday")
     # The most items one message lists; the rest are counted (and attached as a CSV to an email).
     max_items_per_message: int = Field(default=25, ge=5, le=500)
+    # Teams (names as in the case records, any case) whose advisers get ONE email each working morning with
+    # everything due or overdue for them, instead of a reminder per change (checker/planning/daily.py).
+    daily_digest_teams: list[str] = []
 
 
 class SmtpSettings(_Section):

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from checker.delivery import Delivery, DeliveryCounts
 from checker.engine import CaseResult, Evaluation
 from checker.facts import Channel, MessageKind
+from checker.planning.daily import plan_daily_digests, split_daily
 from checker.planning.data_quality import plan_data_error_alert
 from checker.planning.digest import plan_digests
 from checker.planning.go_live import GoLive
@@ -36,7 +37,7 @@ from checker.state import absences, link_actions, suppressions
 from checker.state.data_errors import record_data_errors
 from checker.state.errors import failure_reason
 from checker.state.instances import InstanceSync
-from checker.state.notifications import group_into_messages, insert_planned
+from checker.state.notifications import PlannedItem, group_into_messages, insert_planned
 from checker.state.occurrences import OccurrenceLog, close_ended_instances
 from checker.state.outbox import add_message
 from checker.state.retention import purge_message_content, purge_personal_data
@@ -66,6 +67,7 @@ class TickReport:
     planned: int = 0
     messages: int = 0
     digests: int = 0
+    daily_digests: int = 0
     closed: int = 0
     by_obligation: Counter[tuple[str, str]] = field(default_factory=Counter)  # (obligation, status) -> findings
     unknown_columns: tuple[str, ...] = ()  # the source's columns that are not read, described for the operator
@@ -167,8 +169,9 @@ class Tick:
         planner = self.planner_factory(as_of)
         recurring = frozenset(o.id for o, kind in self.profile.case_obligations if kind.name == "recurring")
         occurrences = OccurrenceLog(connection, as_of, self.profile.calendar, recurring)
+        daily: list[PlannedItem] = []  # the daily-digest advisers' items (planning/daily.py)
         for batch in batched(evaluation.results(), BATCH):
-            self._plan_batch(connection, sync, planner, batch, report, as_of, now, occurrences)
+            daily += self._plan_batch(connection, sync, planner, batch, report, as_of, now, occurrences)
         if self.guard is not None:  # judged on what was evaluated, before anything is committed
             self.guard.cases(connection, evaluation.cases_evaluated, evaluation.cases_read)
         report.cases_read = evaluation.cases_read
@@ -183,6 +186,8 @@ class Tick:
         send_from = self.window.next_open(now)
         report.messages = group_into_messages(connection, report.run_id, now, lambda _channel: send_from,
                                               summary=summary)
+        report.daily_digests = plan_daily_digests(connection, daily, as_of, self.profile.calendar, now, send_from,
+                                                  report.run_id)
         if summary is not None:
             return  # the summary is this week's news: no digest as well (docs/go-live.md)
         if digests or (digests is None and as_of.weekday() >= self.digest_weekday):
@@ -191,7 +196,8 @@ class Tick:
 
     def _plan_batch(self, connection: Connection, sync: InstanceSync, planner: ReminderPlanner,
                     batch: Sequence[CaseResult], report: TickReport, as_of: date, now: datetime,
-                    occurrences: OccurrenceLog) -> None:
+                    occurrences: OccurrenceLog) -> list[PlannedItem]:
+        """Plan one batch; return the daily-digest advisers' items, which are not per-change reminders."""
         tracked = sync.apply(batch)
         occurrences.record(tracked)
         report.findings += len(tracked)
@@ -199,7 +205,8 @@ class Tick:
         report.by_obligation.update((t.finding.obligation, t.finding.status.value) for t in tracked)
         active = suppressions.active(connection, (r.case.case_ref for r in batch), as_of)
         acknowledged = link_actions.acknowledged(connection, (t.instance_id for t in tracked))
-        items = planner.plan(tracked, active, acknowledged, absences.away_on(connection, as_of))
+        items, daily = split_daily(planner.plan(tracked, active, acknowledged, absences.away_on(connection, as_of)),
+                                   planner.channels.daily_digest_teams)
         told = insert_planned(self.engine, connection, items, now)
         report.planned += len(told)
         new = set(told)
@@ -207,6 +214,7 @@ class Tick:
         if noted:
             connection.execute(update(obligation_instance).where(obligation_instance.c.id.in_(noted))
                                .values(change_note=None))
+        return daily
 
     def run_once(self, as_of: date, now: datetime, delivery: Delivery, *, digests: bool | None = None,
                  kind: str = "tick", should_stop: Callable[[], bool] = lambda: False) -> TickReport:

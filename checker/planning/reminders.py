@@ -37,10 +37,12 @@ AckKey = tuple[int, date, str]  # (instance id, due date, stage phase): see chec
 
 @dataclass(frozen=True, slots=True)
 class ChannelOptions:
-    """Which channels are on besides email: the adviser's Teams feed, and team channels by team name."""
+    """Which channels are on besides email: the adviser's Teams feed, and team channels by team name; and
+    the teams (casefolded names) whose advisers get a daily digest instead (``planning/daily.py``)."""
 
     teams_activity: bool = False
     team_channels: Mapping[str, str] = field(default_factory=dict)
+    daily_digest_teams: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """Rendering an outbox message: the ``render`` callable that ``checker.delivery.Delivery`` is given.
 
 A reminder's as-of date is the day its items were planned (the outbox row's creation, in
-Europe/London), because the facts' working days were counted on that day; a digest and an operator
-alert carry their own in the payload.
+Europe/London), because the facts' working days were counted on that day; a digest, an adviser's daily
+digest (rendered as a reminder listing its items) and an operator alert carry their own in the payload.
 """
 
 from __future__ import annotations
@@ -59,6 +59,11 @@ class OutboxRenderer:
             return render_digest(message.channel, message.recipient, message.payload, message.key,
                                  self.case_url_template, self.templates_dir, contact=self.contact,
                                  max_items=self.max_items)
+        if message.kind == MessageKind.DAILY:
+            return render_reminder(MessageKind.DAILY, message.channel, message.recipient,
+                                   list(message.payload.get("items") or []), str(message.payload["as_of"]),
+                                   message.key, self.case_url_template, self.templates_dir,
+                                   contact=self.contact, max_items=self.max_items)
         if message.kind == MessageKind.OPERATOR:
             return render_operator_alert(message.recipient, message.payload, message.key, self.templates_dir)
         raise RenderingError(f"no renderer for {message.kind!r} messages")

@@ -36,8 +36,8 @@ def render_reminder(kind: MessageKind | str, channel: Channel | str, recipient: 
     ``contact``: who to ask about these messages, for the email footer (a team or mailbox, no person's
     data). ``mention_advisers``: @mention each item's adviser in a Teams channel card.
     """
-    if kind != MessageKind.REMINDER:
-        raise RenderingError(f"render_reminder renders reminders, not {kind!r} messages")
+    if kind not in (MessageKind.REMINDER, MessageKind.DAILY):
+        raise RenderingError(f"render_reminder renders reminders and daily digests, not {kind!r} messages")
     if channel not in CHANNELS:
         raise RenderingError(f"unknown channel {channel!r} for a reminder (expected one of {', '.join(CHANNELS)})")
     channel = Channel(channel)
@@ -52,6 +52,8 @@ def render_reminder(kind: MessageKind | str, channel: Channel | str, recipient: 
         return Message(key=key, recipient=recipient, subject=activity_subject(views), text=_preview(views),
                        link=views[0].case_url)
     subject = reminder_subject(views)
+    if kind == MessageKind.DAILY:
+        subject = fmt.one_line(f"Your actions for {fmt.day_month_year(day)} — {subject}")
     context = email_context(views, day, subject, contact, max_items)
     overflow = (csv_attachment(views, day),) if context["more"] else ()
     return Message(key=key, recipient=recipient, subject=subject,
