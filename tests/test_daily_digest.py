@@ -100,3 +100,20 @@ def test_the_digest_lists_the_advisers_items_due_and_overdue(app: App, tmp_path:
     assert "8 working days overdue (due Tue 15 Dec 2026)" in rendered.text
     assert rendered.html is not None
     assert "https://cases.invalid/C1" in rendered.html
+
+
+def test_the_daily_advisers_teams_feed_is_quiet_and_the_others_is_not(tmp_path: Path) -> None:
+    settings = Settings(
+        state_url=f"sqlite:///{tmp_path / 'state.sqlite'}",
+        routing=RoutingSettings(operator_email="ops@example.org", senior_manager="sm@example.org",
+                                head_of_service="hos@example.org"),
+        delivery=DeliverySettings(daily_digest_teams=["North"], teams_activity="sink"),
+        go_live=GoLiveSettings(summary=False),
+    )
+    app = App.from_settings(settings)
+    tick(app, tmp_path, date(2026, 12, 14))
+    with app.engine.connect() as connection:
+        feed = connection.execute(select(notification.c.recipient, notification.c.stage).where(
+            notification.c.channel == "teams_activity")).all()
+    assert [(r.recipient, r.stage) for r in feed] == [(SOUTH, "lead-5")]
+    assert dailies(app) == [("daily:2026-12-14:" + NORTH, NORTH)]
