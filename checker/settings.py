@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -36,6 +36,21 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from checker.source_settings import (  # the sources' settings live beside the source kinds' documentation
+    AnnexASourceSettings,
+    CsvSourceSettings,
+    EventsSupplementSettings,
+    SourceSettings,
+    SqlSourceSettings,
+    Ssda903SourceSettings,
+    SsdSourceSettings,
+    StaffSupplementSettings,
+    SupplementSettings,
+)
+
+__all__ = ["AnnexASourceSettings", "CsvSourceSettings", "EventsSupplementSettings", "Settings", "SqlSourceSettings",
+           "SsdSourceSettings", "Ssda903SourceSettings", "StaffSupplementSettings"]
 
 SETTINGS_FILE_VARIABLE = "CHECKER_SETTINGS_FILE"
 SECRETS_DIR_VARIABLE = "CHECKER_SECRETS_DIR"
@@ -76,26 +91,6 @@ class SecretsDirectorySource(NestedSecretsSettingsSource):
         return found
 
 
-class CsvSourceSettings(BaseModel):
-    """A pair of CSV files (docs/input.md)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    kind: Literal["csv"]
-    cases: Path
-    disputes: Path | None = None
-
-
-class SqlSourceSettings(BaseModel):
-    """A SQLAlchemy URL and the operator's two query files returning the canonical columns."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    kind: Literal["sql"]
-    url: SecretStr
-    cases_query: Path
-    disputes_query: Path | None = None
-
-
-SourceSettings = Annotated[CsvSourceSettings | SqlSourceSettings, Field(discriminator="kind")]
 
 
 class _Section(BaseModel):
@@ -296,6 +291,7 @@ class Settings(BaseSettings):
     config_dir: Path | None = None
     default_source: str | None = None
     sources: dict[str, SourceSettings] = {}
+    supplements: dict[str, SupplementSettings] = {}
     state_url: SecretStr = SecretStr("sqlite:///checker-state/state.sqlite")
     delivery: DeliverySettings = DeliverySettings()
     smtp: SmtpSettings = SmtpSettings()

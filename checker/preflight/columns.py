@@ -13,8 +13,8 @@ from checker.columns import describe_missing, missing_columns
 from checker.preflight.results import Check, passed
 from checker.profiles import ProfileError, load_profile
 from checker.settings import Settings
-from checker.sources import SourceError, SqlSource
-from checker.sources.factory import named_source
+from checker.sources import SourceError
+from checker.sources.factory import dispose, named_source
 
 
 def check_profile_columns(settings: Settings) -> Iterator[Check]:
@@ -32,8 +32,7 @@ def check_profile_columns(settings: Settings) -> Iterator[Check]:
         except SourceError:
             continue
         finally:
-            if isinstance(source, SqlSource):
-                source.engine.dispose()
+            dispose(source)
         missing = missing_columns(profile, present)
         label = f"columns of source {name}"
         if missing:

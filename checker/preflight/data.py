@@ -11,11 +11,13 @@ from sqlalchemy import create_engine, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from checker.preflight.parts import describe_join
 from checker.preflight.results import Check, failed, not_writable, passed, secret_file
 from checker.profiles import ProfileError, load_profile
-from checker.settings import CsvSourceSettings, Settings
-from checker.sources import SourceError, SqlSource
-from checker.sources.factory import named_source
+from checker.settings import Settings, SqlSourceSettings, SsdSourceSettings
+from checker.sources import SourceError
+from checker.sources.composed import ComposedSource
+from checker.sources.factory import dispose, named_source
 from checker.state.database import MIGRATIONS, current_revision
 from checker.urls import shown_url
 
@@ -45,9 +47,9 @@ def check_sources(settings: Settings) -> Iterator[Check]:
 def check_source(settings: Settings, name: str) -> Check:
     label = f"source {name}"
     entry = settings.sources[name]
-    if isinstance(entry, CsvSourceSettings):
-        fix = (f"Check the paths in [sources.{name}] (relative ones are read from the settings file's folder) "
-               "and the header row of the file")
+    if not isinstance(entry, SqlSourceSettings | SsdSourceSettings):
+        fix = (f"Check the paths in [sources.{name}] and the supplements it names (relative ones are read from "
+               "the settings file's folder) and the header row of each file")
     else:
         variable = f"CHECKER_SOURCES__{name.upper()}__URL"
         fix = (f"Check sources.{name}.url (driver, host, port, database, user, password: {variable} or the "
@@ -70,8 +72,7 @@ def check_source(settings: Settings, name: str) -> Check:
     except SourceError as exc:
         return failed(label, str(exc), fix)
     finally:
-        if isinstance(source, SqlSource):
-            source.engine.dispose()
+        dispose(source)
     read = ("the first case row read" if case_row else "no case rows") + (
         ("; the first dispute row read" if dispute_row else "; no dispute rows") if disputes else "")
     misspelt = [u for u in unknown if u.suggestion is not None]
@@ -80,6 +81,13 @@ def check_source(settings: Settings, name: str) -> Check:
                       "Rename the column in the export or query (or drop it), so checker reads it")
     if unknown:
         read += f"; {len(unknown)} column(s) not read: " + ", ".join(f"{u.table}.{u.name}" for u in unknown)
+    if isinstance(source, ComposedSource):
+        try:
+            read += "; " + describe_join(source)
+        except SourceError as exc:
+            return failed(label, str(exc), fix)
+        finally:
+            dispose(source)
     return passed(label, f"{source.description}: {read}")
 
 

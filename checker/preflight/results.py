@@ -16,7 +16,7 @@ import httpx
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
-from checker.settings import CsvSourceSettings, Settings, secrets_dir
+from checker.settings import Settings, secrets_dir
 from checker.urls import query_secrets
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -66,8 +66,8 @@ def secret_values(settings: Settings) -> list[str]:
             found += parse_qs(query).get("sig", [])  # decoded
             found += [part[4:] for part in query.split("&") if part.lower().startswith("sig=")]  # as written
     databases = [settings.state_url.get_secret_value()]
-    databases += [s.url.get_secret_value() for s in settings.sources.values()
-                  if not isinstance(s, CsvSourceSettings)]
+    parts = [*settings.sources.values(), *settings.supplements.values()]
+    databases += [url.get_secret_value() for s in parts if (url := getattr(s, "url", None)) is not None]
     for text in databases:
         in_query = query_secrets(text)  # ?password=… (libpq and psycopg read it there too)
         if in_query:

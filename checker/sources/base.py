@@ -53,6 +53,20 @@ class RejectedRow(dict[str, Any]):
         self.reason = reason
 
 
+class NotedRow(dict[str, Any]):
+    """A case row joined from several inputs, with what the join found: ``(field, reason)`` pairs that
+    validation reports as data errors of the case (which is still evaluated). No reason quotes a cell."""
+
+    def __init__(self, cells: Mapping[str, Any], notes: list[tuple[str, str]]) -> None:
+        super().__init__(cells)
+        self.notes = notes
+
+
+#: The key a base kind (SSD, Annex A) puts the adviser's staff id or name under, for the staff directory.
+#: It is no canonical column: validation never reads it.
+STAFF_KEY = "adviser_staff"
+
+
 class Source(Protocol):
     description: str
 

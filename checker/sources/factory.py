@@ -1,12 +1,63 @@
-"""Opening the source a command asked for: CSV paths given directly, or a named source in settings."""
+"""Opening the source a command asked for: CSV paths given directly, or a named source in settings.
+
+A named source is a base (``[sources.NAME]``, one of the kinds in ``BASE_KINDS``) and the supplements
+it names (``[supplements.NAME]``), joined by ``checker.sources.composed``. A new base kind is one module
+in ``checker/sources/`` and one line in ``BASE_KINDS``; each module is imported only when its kind is used
+(SQLAlchemy, openpyxl).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
-from checker.settings import CsvSourceSettings, Settings
+from checker.settings import EventsSupplementSettings, Settings
 from checker.sources.base import Source, SourceError
 from checker.sources.csv_source import CsvSource
+
+#: kind → (module, function): ``function(settings, entry)`` opens a base of that kind.
+BASE_KINDS: dict[str, tuple[str, str]] = {
+    "csv": ("checker.sources.factory", "_csv"),
+    "sql": ("checker.sources.factory", "_sql"),
+    "ssd": ("checker.sources.ssd", "open_ssd"),
+    "ssda903": ("checker.sources.ssda903", "open_ssda903"),
+    "annex_a": ("checker.sources.annex_a", "open_annex_a"),
+}
+
+
+def _csv(settings: Settings, entry: Any) -> Source:
+    disputes = settings.resolve(entry.disputes) if entry.disputes else None
+    return CsvSource(settings.resolve(entry.cases), disputes)
+
+
+def _sql(settings: Settings, entry: Any) -> Source:
+    from checker.sources.sql_source import SqlSource, read_query  # noqa: PLC0415 - SQLAlchemy only for a SQL source
+
+    disputes_query = read_query(settings.resolve(entry.disputes_query)) if entry.disputes_query else None
+    return SqlSource(entry.url.get_secret_value(), read_query(settings.resolve(entry.cases_query)), disputes_query)
+
+
+def open_base(settings: Settings, entry: Any) -> Source:
+    module, function = BASE_KINDS[entry.kind]
+    opener: Callable[[Settings, Any], Source] = getattr(import_module(module), function)
+    return opener(settings, entry)
+
+
+def _events(settings: Settings, name: str, entry: EventsSupplementSettings) -> Any:
+    from checker.sources.events import EventsSupplement  # noqa: PLC0415 - only for a source with supplements
+
+    if entry.cases is not None:
+        disputes = settings.resolve(entry.disputes) if entry.disputes else None
+        return EventsSupplement(name, CsvSource(settings.resolve(entry.cases), disputes))
+    from checker.sources.sql_source import SqlSource, read_query  # noqa: PLC0415 - SQLAlchemy only for a query
+
+    if entry.url is None or entry.cases_query is None:  # pragma: no cover - the settings model checks both
+        raise SourceError(f"supplement {name!r} needs url and cases_query")
+    disputes_query = read_query(settings.resolve(entry.disputes_query)) if entry.disputes_query else None
+    return EventsSupplement(name, SqlSource(entry.url.get_secret_value(),
+                                            read_query(settings.resolve(entry.cases_query)), disputes_query))
 
 
 def named_source(settings: Settings, name: str | None) -> Source:
@@ -21,14 +72,26 @@ def named_source(settings: Settings, name: str | None) -> Source:
     if entry is None:
         known = ", ".join(sorted(settings.sources)) or "none are configured"
         raise SourceError(f"no source named {name!r} in settings; known sources: {known}")
-    if isinstance(entry, CsvSourceSettings):
-        disputes = settings.resolve(entry.disputes) if entry.disputes else None
-        return CsvSource(settings.resolve(entry.cases), disputes)
-    from checker.sources.sql_source import SqlSource, read_query  # noqa: PLC0415 - SQLAlchemy only for a SQL source
+    base = open_base(settings, entry)
+    if not entry.supplements:
+        return base
+    from checker.sources.composed import ComposedSource  # noqa: PLC0415 - only for a source with supplements
+    from checker.sources.staff import StaffDirectory  # noqa: PLC0415 - only for a source with supplements
 
-    disputes_query = read_query(settings.resolve(entry.disputes_query)) if entry.disputes_query else None
-    return SqlSource(entry.url.get_secret_value(), read_query(settings.resolve(entry.cases_query)),
-                     disputes_query)
+    events, staff = [], None
+    for part in entry.supplements:
+        supplement = settings.supplements.get(part)
+        if supplement is None:
+            known = ", ".join(sorted(settings.supplements)) or "none are configured"
+            raise SourceError(f"source {name!r} names the supplement {part!r}, but there is no [supplements.{part}] "
+                              f"in settings; known supplements: {known}")
+        if isinstance(supplement, EventsSupplementSettings):
+            events.append(_events(settings, part, supplement))
+        elif staff is not None:
+            raise SourceError(f"source {name!r} names two staff directories; give it one")
+        else:
+            staff = StaffDirectory(part, settings.resolve(supplement.path))
+    return ComposedSource(base, events, staff)
 
 
 def open_source(settings: Settings, cases: Path | None, disputes: Path | None, source: str | None) -> Source:
@@ -39,3 +102,13 @@ def open_source(settings: Settings, cases: Path | None, disputes: Path | None, s
     if disputes is not None:
         raise SourceError("--disputes needs --cases as well")
     return named_source(settings, source)
+
+
+def dispose(source: object) -> None:
+    """Release the database connections a source (or any part of it) holds."""
+    engine = getattr(source, "engine", None)
+    if engine is not None:
+        engine.dispose()
+    for part in (getattr(source, "base", None), getattr(source, "reader", None), *getattr(source, "events", ())):
+        if part is not None:
+            dispose(part)

@@ -24,7 +24,7 @@ from dataclasses import MISSING, fields
 from datetime import date
 from typing import Any
 
-from checker.sources.base import RejectedRow
+from checker.sources.base import NotedRow, RejectedRow
 from checker.sources.values import (
     BOOL_SPELLINGS,
     ValueFormatError,
@@ -118,6 +118,8 @@ class CaseValidator:
             found.append(("case_ref", f"case_ref {ref} appears on more than one row; every such row is rejected"))
         values = _EMPTY.copy()  # CaseRecord's fields in order, every one at its default
         later: list[tuple[str, str]] = []  # errors that leave the case to be evaluated
+        if type(row) is NotedRow:  # a row joined from a base and supplements: what the join found
+            later.extend(row.notes)
         dob = self._dates(row, values, found, later)
         if found or ref is None or dob is None:
             errors.extend(DataError(ref, None, field, message) for field, message in found + later)

@@ -1,0 +1,36 @@
+"""``config check`` for a source made of parts: how its base and supplements joined (one pass, nothing sent).
+
+Per part: the rows read, the base's cases it matched, the canonical columns it filled, its ``case_ref``s
+the base does not hold, and rows it refused without a ``case_ref``. Counts and column names only: no
+cell of a record.
+"""
+
+from __future__ import annotations
+
+from checker.sources.composed import ComposedSource
+
+
+def describe_join(source: ComposedSource) -> str:
+    counts = source.join_counts()
+    parts = [f"base: {counts.base_rows} case rows, filled {_columns(counts.filled.get('base'))}"]
+    for supplement in source.events:
+        name = supplement.name
+        line = (f"supplement {name}: matched {counts.matched[name]} of the base's cases, filled "
+                f"{_columns(counts.filled.get(f'supplement {name}'))}")
+        if counts.only_in_supplement[name]:
+            line += f"; {counts.only_in_supplement[name]} case_ref(s) not in the base (not read)"
+        if counts.unattached[name]:
+            line += f"; {counts.unattached[name]} row(s) refused without a usable case_ref"
+        parts.append(line)
+    if source.staff is not None:
+        directory = source.staff.read()
+        line = (f"staff directory {source.staff.name}: {directory.rows} row(s), filled "
+                f"{_columns(counts.filled.get('staff directory'))}")
+        if directory.skipped:
+            line += f"; {directory.skipped} row(s) skipped (no email, or a broken row)"
+        parts.append(line)
+    return "; ".join(parts)
+
+
+def _columns(columns: frozenset[str] | None) -> str:
+    return ", ".join(sorted(columns)) if columns else "nothing"
