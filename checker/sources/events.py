@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from checker.sources.base import RejectedRow, UnknownColumn
 from checker.sources.cells import clean_ref
 from checker.sources.csv_source import CsvSource
-from rules.records import CASE_COLUMNS
+from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS
 
 if TYPE_CHECKING:  # SQLAlchemy is loaded only for a supplement read from a database
     from checker.sources.sql_source import SqlSource
@@ -56,11 +56,16 @@ class EventsSupplement:
         return self.reader._columns(self.reader.cases_query, SUPPLEMENT_COLUMNS, "supplement").present
 
     def unknown_columns(self) -> tuple[UnknownColumn, ...]:
-        if isinstance(self.reader, CsvSource):
-            unknown = self.reader._header(self.reader.cases, SUPPLEMENT_COLUMNS, "supplement").unknown
-        else:
-            unknown = self.reader._columns(self.reader.cases_query, SUPPLEMENT_COLUMNS, "supplement").unknown
-        return unknown + tuple(u for u in self.reader.unknown_columns() if u.table == "disputes")
+        reader = self.reader
+        if isinstance(reader, CsvSource):
+            unknown = reader._header(reader.cases, SUPPLEMENT_COLUMNS, "supplement").unknown
+            if reader.disputes is not None:
+                unknown += reader._header(reader.disputes, DISPUTE_COLUMNS, "disputes").unknown
+            return unknown
+        unknown = reader._columns(reader.cases_query, SUPPLEMENT_COLUMNS, "supplement").unknown
+        if reader.disputes_query is not None:
+            unknown += reader._columns(reader.disputes_query, DISPUTE_COLUMNS, "disputes").unknown
+        return unknown
 
     def dispute_columns(self) -> frozenset[str]:
         return self.reader.dispute_columns()
