@@ -138,7 +138,7 @@ class ComposedSource:
         cells = dict(row)
         base_name = "base"
         source_of = {column: base_name for column, value in cells.items() if not _empty(value)}
-        notes: list[tuple[str, str]] = []
+        notes: list[tuple[str, str]] = list(getattr(row, "notes", ()))  # what the base itself found
         parts: list[str] = []
         fills: dict[str, set[str]] = {base_name: set(source_of)}
         ref = text(cells.get("case_ref"))

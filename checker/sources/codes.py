@@ -1,0 +1,73 @@
+"""The national codes the SSD, SSDA903 and Annex A bases read, and what each means here (docs/sources.md).
+
+Placement and legal status codes are the DfE's SSDA903 codes (the SSD's placement type and legal status
+hold the same codes). A code outside these lists is a data error of the case naming the code (a code is
+no personal data); the fact it would have given reads as unknown.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: SSDA903 placement (PLACE) codes.
+PLACEMENT_CODES = frozenset({
+    "A3", "A4", "A5", "A6", "H5", "K1", "K2", "P1", "P2", "P3", "R1", "R2", "R3", "R5", "S1", "T0", "T1", "T2",
+    "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1",
+})
+#: R5: a young offender institution or prison.
+CUSTODY_PLACEMENTS = frozenset({"R5"})
+#: K1: a secure children's home, which is youth detention only for a child remanded to it (legal status J1).
+SECURE_PLACEMENTS = frozenset({"K1"})
+#: SSDA903 legal status (LS) codes.
+LEGAL_STATUS_CODES = frozenset({"C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4"})
+#: J1: remanded to local authority accommodation or to youth detention accommodation.
+REMAND = frozenset({"J1"})
+
+
+def code(value: object) -> str | None:
+    """A code cell: stripped, upper case, or ``None`` when empty."""
+    if value is None:
+        return None
+    text = str(value).strip().upper()
+    return text or None
+
+
+def unknown_code(column: str, value: str, kind: str) -> tuple[str, str]:
+    """The (field, reason) of a code outside the national list."""
+    return column, f"{column} has the code '{value[:20]}', which is not a {kind} code; read as unknown"
+
+
+def custody(placement: str | None, legal_status: str | None, notes: list[tuple[str, str]],
+            placement_field: str, legal_field: str) -> bool:
+    """Whether a current placement and legal status mean youth detention or prison; unknown codes noted."""
+    if placement is not None and placement not in PLACEMENT_CODES:
+        notes.append(unknown_code(placement_field, placement, "placement"))
+        placement = None
+    if legal_status is not None and legal_status not in LEGAL_STATUS_CODES:
+        notes.append(unknown_code(legal_field, legal_status, "legal status"))
+        legal_status = None
+    if placement in CUSTODY_PLACEMENTS:
+        return True
+    return placement in SECURE_PLACEMENTS and legal_status in REMAND
+
+
+_CATEGORIES = {
+    "eligible": "eligible",
+    "relevant": "relevant",
+    "former relevant": "former_relevant",
+    "former_relevant": "former_relevant",
+    "formerrelevant": "former_relevant",
+    "qualifying": "qualifying",
+}
+
+
+def leaving_care_category(value: object) -> str | None:
+    """An eligibility category as the SSD or Annex A write it (``Former Relevant``, ``Relevant (s.23A)``) in
+    the canonical spelling; another text is handed over as it is, for validation to report."""
+    if value is None:
+        return None
+    raw = str(value).strip()
+    if not raw:
+        return None
+    words = re.sub(r"\(.*?\)|s\.?\s*\d+\w*", " ", raw.lower().replace("-", " ")).split()
+    return _CATEGORIES.get(" ".join(words), raw)

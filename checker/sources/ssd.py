@@ -1,0 +1,195 @@
+"""Case records from the Standard Safeguarding Dataset (SSD): its ``ssd_*`` tables in any SQLAlchemy database.
+
+The tables and fields are the SSD's own (its object definitions, ``data/objects/*.yml`` of the public
+repository data-to-insight/ssd-data-model): only the fields read here are declared. One SQLAlchemy Core
+query (window functions, outer joins, no dialect-specific SQL) runs on PostgreSQL, SQL Server, Oracle and
+SQLite. A person is read when they have a care-leaver row or a looked-after episode. Mapping
+(docs/sources.md):
+
+- ``case_ref``, ``given_name``, ``family_name``, ``date_of_birth``: ``ssd_person`` (``pers_person_id``,
+  ``pers_forename``, ``pers_surname``, ``pers_dob``);
+- ``looked_after_since`` / ``ceased_looked_after_on``: the latest ``ssd_cla_episodes`` row (by start
+  date): its ``clae_entered_care_date`` (the start of that period of care; its own start date when empty)
+  and ``clae_cla_episode_ceased_date``;
+- ``leaving_care_category``, ``pathway_plan_reviewed_on``, ``team``: ``ssd_care_leavers``
+  (``clea_care_leaver_eligibility``, ``clea_pathway_plan_review_date``, ``clea_care_leaver_allocated_team``);
+- the adviser: ``clea_care_leaver_worker_id`` → ``ssd_professionals.prof_staff_id`` (else the
+  ``clea_care_leaver_personal_advisor`` name), for a staff directory to turn into an email address and a
+  manager; ``adviser_allocated_on``: the start of that worker's open ``ssd_involvements`` row;
+- ``in_custody`` / ``custody_started_on``: the open ``ssd_cla_placement`` (type R5, or K1 while the open
+  ``ssd_legal_status`` is J1: ``checker.sources.codes``) and its start date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    create_engine,
+    exists,
+    func,
+    inspect,
+    or_,
+    select,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from checker.settings import Settings
+from checker.sources.base import STAFF_KEY, NotedRow, SourceError, UnknownColumn
+from checker.sources.cells import cell_problem, rejected_row
+from checker.sources.codes import code, custody, leaving_care_category
+from checker.urls import shown_url
+
+_BATCH = 2000
+TABLE_NAMES = ("ssd_person", "ssd_cla_episodes", "ssd_care_leavers", "ssd_involvements", "ssd_professionals",
+               "ssd_legal_status", "ssd_cla_placement")
+_FIELDS = {  # the fields read, typed as the SSD defines them (nvarchar, datetime)
+    "ssd_person": ("pers_person_id", "pers_forename", "pers_surname", "+pers_dob"),
+    "ssd_cla_episodes": ("clae_cla_episode_id", "clae_person_id", "+clae_cla_episode_start_date",
+                         "+clae_cla_episode_ceased_date", "+clae_entered_care_date"),
+    "ssd_care_leavers": ("clea_table_id", "clea_person_id", "clea_care_leaver_eligibility",
+                         "+clea_pathway_plan_review_date", "clea_care_leaver_personal_advisor",
+                         "clea_care_leaver_allocated_team", "clea_care_leaver_worker_id"),
+    "ssd_involvements": ("invo_involvements_id", "invo_professional_id", "invo_person_id",
+                         "+invo_involvement_start_date", "+invo_involvement_end_date"),
+    "ssd_professionals": ("prof_professional_id", "prof_staff_id"),
+    "ssd_legal_status": ("lega_legal_status_id", "lega_person_id", "lega_legal_status",
+                         "+lega_legal_status_start_date", "+lega_legal_status_end_date"),
+    "ssd_cla_placement": ("clap_cla_placement_id", "clap_person_id", "clap_cla_placement_type",
+                          "+clap_cla_placement_start_date", "+clap_cla_placement_end_date"),
+}
+#: The canonical columns an SSD base fills (the adviser's email and manager come from a staff directory).
+COLUMNS = frozenset({"case_ref", "given_name", "family_name", "date_of_birth", "looked_after_since",
+                     "ceased_looked_after_on", "leaving_care_category", "pathway_plan_reviewed_on", "team",
+                     "adviser_allocated_on", "in_custody", "custody_started_on"})
+
+
+def tables(schema: str | None = None) -> dict[str, Table]:
+    """The SSD tables as read here (``+`` marks a datetime field)."""
+    metadata = MetaData(schema=schema)
+    return {name: Table(name, metadata, *(Column(f.lstrip("+"), DateTime() if f.startswith("+") else String())
+                                          for f in fields)) for name, fields in _FIELDS.items()}
+
+
+def _latest(table: Table, person: str, order: Any, *where: Any) -> Any:
+    """``table``'s rows numbered per person, newest first (``rn = 1`` is the latest)."""
+    number = func.row_number().over(partition_by=table.c[person], order_by=order).label("rn")
+    return select(*table.c, number).where(*where).subquery()
+
+
+def cases_query(schema: str | None = None) -> Select[Any]:
+    """The one query behind an SSD base: a row per person, the raw SSD values under canonical-ish labels."""
+    t = tables(schema)
+    p, e, c, i, pr, ls, pl = (t[n] for n in TABLE_NAMES)
+    ep = _latest(e, "clae_person_id", (e.c.clae_cla_episode_start_date.desc(), e.c.clae_cla_episode_id.desc()))
+    cl = _latest(c, "clea_person_id", c.c.clea_table_id.desc())
+    inv = _latest(i, "invo_person_id", i.c.invo_involvement_start_date.desc(), i.c.invo_involvement_end_date.is_(None))
+    leg = _latest(ls, "lega_person_id", ls.c.lega_legal_status_start_date.desc(),
+                  ls.c.lega_legal_status_end_date.is_(None))
+    pla = _latest(pl, "clap_person_id", pl.c.clap_cla_placement_start_date.desc(),
+                  pl.c.clap_cla_placement_end_date.is_(None))
+    person = p.c.pers_person_id
+    return (
+        select(
+            person.label("case_ref"), p.c.pers_forename.label("given_name"), p.c.pers_surname.label("family_name"),
+            p.c.pers_dob.label("date_of_birth"),
+            func.coalesce(ep.c.clae_entered_care_date, ep.c.clae_cla_episode_start_date).label("looked_after_since"),
+            ep.c.clae_cla_episode_ceased_date.label("ceased_looked_after_on"),
+            cl.c.clea_care_leaver_eligibility.label("eligibility"),
+            cl.c.clea_pathway_plan_review_date.label("pathway_plan_reviewed_on"),
+            cl.c.clea_care_leaver_allocated_team.label("team"),
+            func.coalesce(pr.c.prof_staff_id, cl.c.clea_care_leaver_personal_advisor).label(STAFF_KEY),
+            inv.c.invo_involvement_start_date.label("adviser_allocated_on"),
+            pla.c.clap_cla_placement_type.label("placement"), pla.c.clap_cla_placement_start_date.label("placed_on"),
+            leg.c.lega_legal_status.label("legal_status"),
+        )
+        .select_from(p)
+        .outerjoin(ep, and_(ep.c.clae_person_id == person, ep.c.rn == 1))
+        .outerjoin(cl, and_(cl.c.clea_person_id == person, cl.c.rn == 1))
+        .outerjoin(pr, pr.c.prof_professional_id == cl.c.clea_care_leaver_worker_id)
+        .outerjoin(inv, and_(inv.c.invo_person_id == person, inv.c.rn == 1,
+                             inv.c.invo_professional_id == cl.c.clea_care_leaver_worker_id))
+        .outerjoin(pla, and_(pla.c.clap_person_id == person, pla.c.rn == 1))
+        .outerjoin(leg, and_(leg.c.lega_person_id == person, leg.c.rn == 1))
+        .where(or_(exists().where(c.c.clea_person_id == person), exists().where(e.c.clae_person_id == person)))
+        .order_by(person)
+    )
+
+
+def canonical(raw: Mapping[str, Any]) -> dict[str, Any] | NotedRow:
+    """A query row as canonical cells; a code outside the national lists is noted on the row."""
+    row = {k: v for k, v in raw.items() if k not in {"eligibility", "placement", "placed_on", "legal_status"}}
+    notes: list[tuple[str, str]] = []
+    row["leaving_care_category"] = leaving_care_category(raw.get("eligibility"))
+    in_custody = custody(code(raw.get("placement")), code(raw.get("legal_status")), notes,
+                         "clap_cla_placement_type", "lega_legal_status")
+    row["in_custody"] = True if in_custody else None  # not known to be in custody: empty, for a supplement
+    row["custody_started_on"] = raw.get("placed_on") if in_custody else None
+    return NotedRow(row, notes) if notes else row
+
+
+class SsdSource:
+    def __init__(self, url: str, schema: str | None = None, engine: Engine | None = None) -> None:
+        try:
+            self.engine = engine or create_engine(url)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise SourceError(f"cannot use the database URL: {str(exc).replace(url, shown_url(url))}") from None
+        self.schema = schema
+        self.description = f"SSD {shown_url(self.engine.url)}" + (f" schema {schema}" if schema else "")
+
+    def _check_tables(self) -> None:
+        try:
+            inspector = inspect(self.engine)
+            missing = [n for n in TABLE_NAMES if not inspector.has_table(n, schema=self.schema)]
+        except SQLAlchemyError as exc:
+            raise SourceError(f"cannot read {self.description}: {exc.__class__.__name__}: "
+                              f"{str(exc).strip().splitlines()[0]}") from None
+        if missing:
+            raise SourceError(f"{self.description} has no SSD table {', '.join(missing)}; the SSD base reads "
+                              f"{', '.join(TABLE_NAMES)}")
+
+    def _stream(self, query: Select[Any]) -> Iterator[dict[str, Any]]:
+        self._check_tables()
+        try:
+            with self.engine.connect() as connection:
+                result = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
+                for row in result.mappings():
+                    yield dict(row)
+        except SQLAlchemyError as exc:
+            raise SourceError(f"the SSD query failed on {self.description}: {exc.__class__.__name__}: "
+                              f"{str(exc).strip().splitlines()[0]}") from None
+
+    def case_columns(self) -> frozenset[str]:
+        self._check_tables()
+        return COLUMNS
+
+    def dispute_columns(self) -> frozenset[str]:
+        return frozenset()
+
+    def unknown_columns(self) -> tuple[UnknownColumn, ...]:
+        return ()  # the SSD's fields are fixed: none is unknown
+
+    def case_rows(self) -> Iterator[Mapping[str, Any]]:
+        for raw in self._stream(cases_query(self.schema)):
+            problem = cell_problem(raw.items())
+            yield canonical(raw) if problem is None else rejected_row(dict(raw), *problem)
+
+    def dispute_rows(self) -> Iterator[Mapping[str, Any]]:
+        return iter(())
+
+    def case_refs(self) -> Iterator[object]:
+        for row in self._stream(cases_query(self.schema)):
+            yield row["case_ref"]
+
+
+def open_ssd(settings: Settings, entry: Any) -> SsdSource:
+    return SsdSource(entry.url.get_secret_value(), entry.schema_name)
