@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-#: SSDA903 placement (PLACE) codes.
+#: SSDA903 placement (PLACE) codes, those of the 2022-23 to 2025-26 returns together (H5, P2 and Z1 retired,
+#: K3 and Z11-Z14 added), so that an older year's files read as well as this year's.
 PLACEMENT_CODES = frozenset({
-    "A3", "A4", "A5", "A6", "H5", "K1", "K2", "P1", "P2", "P3", "R1", "R2", "R3", "R5", "S1", "T0", "T1", "T2",
-    "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1",
+    "A3", "A4", "A5", "A6", "H5", "K1", "K2", "K3", "P1", "P2", "P3", "R1", "R2", "R3", "R5", "S1", "T0", "T1",
+    "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1", "Z11", "Z12", "Z13", "Z14",
 })
 #: R5: a young offender institution or prison.
 CUSTODY_PLACEMENTS = frozenset({"R5"})
@@ -20,6 +21,11 @@ CUSTODY_PLACEMENTS = frozenset({"R5"})
 SECURE_PLACEMENTS = frozenset({"K1"})
 #: SSDA903 legal status (LS) codes.
 LEGAL_STATUS_CODES = frozenset({"C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4"})
+#: SSDA903 reasons a new episode began (RNE): S is the start of a period of care; the others continue one.
+NEW_EPISODE_CODES = frozenset({"S", "P", "L", "T", "U", "B"})
+#: SSDA903 reasons an episode ceased (REC): X1 continues the period of care in a new episode; the others end it.
+CEASED_CODES = frozenset({"X1", "E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E4A", "E4B", "E41",
+                          "E45", "E46", "E47", "E48", "E5", "E6", "E7", "E8", "E9"})
 #: J1: remanded to local authority accommodation or to youth detention accommodation.
 REMAND = frozenset({"J1"})
 
