@@ -58,22 +58,24 @@ def custody(placement: str | None, legal_status: str | None, notes: list[tuple[s
 
 
 _CATEGORIES = {
-    "eligible": "eligible",
-    "relevant": "relevant",
-    "former relevant": "former_relevant",
-    "former_relevant": "former_relevant",
-    "formerrelevant": "former_relevant",
-    "qualifying": "qualifying",
+    "eligible": "eligible", "e": "eligible", "other eligible": "eligible",
+    "relevant": "relevant", "r": "relevant",
+    "former relevant": "former_relevant", "former_relevant": "former_relevant", "fr": "former_relevant",
+    "qualifying": "qualifying", "q": "qualifying",
+    "pa to 25": "former_relevant",  # a former relevant young person of 21 to 25 who asked for a PA
 }
+#: Words around a category that do not change it: "a) Relevant child", "Care Leaver - Former Relevant",
+#: "c) Qualifying care leaver", "Qualifying (Former Relevant)", "Relevant (s.23A)".
+_NOISE = re.compile(r"^[a-e]\)\s*|\(.*?\)|\bs\.?\s*\d+\w*|\bchild\b|\bcare\s+leaver\b|\d+\s*-\s*\d+")
 
 
 def leaving_care_category(value: object) -> str | None:
-    """An eligibility category as the SSD or Annex A write it (``Former Relevant``, ``Relevant (s.23A)``) in
-    the canonical spelling; another text is handed over as it is, for validation to report."""
+    """An eligibility category as the SSD or Annex A write it, in the canonical spelling; another text is
+    handed over as it is, for validation to report (a category is no personal data)."""
     if value is None:
         return None
     raw = str(value).strip()
     if not raw:
         return None
-    words = re.sub(r"\(.*?\)|s\.?\s*\d+\w*", " ", raw.lower().replace("-", " ")).split()
+    words = _NOISE.sub(" ", raw.lower()).replace("-", " ").replace("'", " ").split()
     return _CATEGORIES.get(" ".join(words), raw)
