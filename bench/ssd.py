@@ -92,6 +92,8 @@ def write(n: int, url: str, folder: Path) -> Path:
                     if rows:
                         connection.execute(insert(made[name]), rows)
                     rows.clear()
+    with engine.begin() as connection:  # statistics, as a reporting database has them
+        connection.exec_driver_sql("ANALYZE")
     engine.dispose()
     return path
 
