@@ -177,3 +177,25 @@ def test_an_events_supplement_is_a_file_or_a_query_not_both() -> None:
         Settings(supplements={"e": {"kind": "events", "cases": "a.csv", "url": "sqlite://", "cases_query": "q.sql"}})
     with pytest.raises(ValidationError, match="needs both url and cases_query"):
         Settings(supplements={"e": {"kind": "events", "url": "sqlite://"}})
+
+
+def test_sources_check_says_what_each_part_gave(tmp_path: Path, cli_env: pytest.MonkeyPatch) -> None:
+    events = [{"case_ref": "P1", "release_date": "2027-01-10"}, {"case_ref": "P9", "release_date": "2027-01-10"},
+              {"case_ref": "P2", "housing_register_joined_on": "2026-07-01", "notes": "x"}]
+    settings_file(tmp_path, cli_env, *split(tmp_path, events))
+    result = CliRunner().invoke(main, ["sources", "check", "joined"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("source joined: CSV ")
+    assert ("  base: 4 case rows, filled adviser_email, case_ref, ceased_looked_after_on, date_of_birth, given_name, "
+            "in_custody, leaving_care_category, looked_after_since") in lines
+    assert ("  supplement events: matched 2 of the base's cases, filled housing_register_joined_on, release_date; "
+            "1 case_ref(s) not in the base (not read)") in lines
+    assert "  staff directory staff: 3 row(s), filled manager_email, team" in lines
+    assert "  not read: the supplement cases have a column 'notes' that checker does not know; it is not read" in lines
+    assert any(line.startswith("  no part fills: ") and "pathway_plan_reviewed_on" in line for line in lines)
+    for personal in ("Ann", "Bea", "2006-03-01", "pa.one@example.org"):
+        assert personal not in result.stdout
+    missing = CliRunner().invoke(main, ["sources", "check", "nobody"], catch_exceptions=False)
+    assert missing.exit_code == 2
+    assert "no source named 'nobody'" in missing.stdout

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "db": "checker.cli.records:db",
     "config": "checker.cli.config:config",
     "send-test": "checker.cli.send_test:send_test",
+    "sources": "checker.cli.sources:sources",
     "healthcheck": "checker.cli.run:healthcheck",
 }
 

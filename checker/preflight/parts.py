@@ -11,6 +11,11 @@ from checker.sources.composed import ComposedSource
 
 
 def describe_join(source: ComposedSource) -> str:
+    return "; ".join(join_lines(source))
+
+
+def join_lines(source: ComposedSource) -> list[str]:
+    """A line per part: what it read, matched and filled."""
     counts = source.join_counts()
     parts = [f"base: {counts.base_rows} case rows, filled {_columns(counts.filled.get('base'))}"]
     for supplement in source.events:
@@ -29,7 +34,7 @@ def describe_join(source: ComposedSource) -> str:
         if directory.skipped:
             line += f"; {directory.skipped} row(s) skipped (no email, or a broken row)"
         parts.append(line)
-    return "; ".join(parts)
+    return parts
 
 
 def _columns(columns: frozenset[str] | None) -> str:

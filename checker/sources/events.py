@@ -52,17 +52,17 @@ class EventsSupplement:
 
     def case_columns(self) -> frozenset[str]:
         if isinstance(self.reader, CsvSource):
-            return self.reader._header(self.reader.cases, SUPPLEMENT_COLUMNS, "supplement").present
-        return self.reader._columns(self.reader.cases_query, SUPPLEMENT_COLUMNS, "supplement").present
+            return self.reader._header(self.reader.cases, SUPPLEMENT_COLUMNS, "supplement cases").present
+        return self.reader._columns(self.reader.cases_query, SUPPLEMENT_COLUMNS, "supplement cases").present
 
     def unknown_columns(self) -> tuple[UnknownColumn, ...]:
         reader = self.reader
         if isinstance(reader, CsvSource):
-            unknown = reader._header(reader.cases, SUPPLEMENT_COLUMNS, "supplement").unknown
+            unknown = reader._header(reader.cases, SUPPLEMENT_COLUMNS, "supplement cases").unknown
             if reader.disputes is not None:
                 unknown += reader._header(reader.disputes, DISPUTE_COLUMNS, "disputes").unknown
             return unknown
-        unknown = reader._columns(reader.cases_query, SUPPLEMENT_COLUMNS, "supplement").unknown
+        unknown = reader._columns(reader.cases_query, SUPPLEMENT_COLUMNS, "supplement cases").unknown
         if reader.disputes_query is not None:
             unknown += reader._columns(reader.disputes_query, DISPUTE_COLUMNS, "disputes").unknown
         return unknown
@@ -75,8 +75,8 @@ class EventsSupplement:
 
     def _raw(self) -> Iterator[Mapping[str, Any]]:
         if isinstance(self.reader, CsvSource):
-            return self.reader._rows(self.reader.cases, SUPPLEMENT_COLUMNS, "supplement")
-        return self.reader._rows(self.reader.cases_query, SUPPLEMENT_COLUMNS, "supplement")
+            return self.reader._rows(self.reader.cases, SUPPLEMENT_COLUMNS, "supplement cases")
+        return self.reader._rows(self.reader.cases_query, SUPPLEMENT_COLUMNS, "supplement cases")
 
     def rows(self) -> SupplementRows:
         found = SupplementRows()
