@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Self, cast
 from urllib.parse import urlsplit
 
 from checker.metrics import Metrics
@@ -175,14 +175,15 @@ class HealthServerError(Exception):
     """The endpoints cannot be served (the port is taken, the address is not this machine's); says why."""
 
 
-class HealthServer:
-    """``/healthz``, ``/readyz`` and ``/metrics`` on ``host:port`` (port 0: any free port), in a thread."""
+class ServerThread:
+    """A bounded ``_Server`` served from a daemon thread: ``port`` once started, ``stop()``, a context manager.
 
-    def __init__(self, host: str, port: int, readiness: Readiness, metrics: Metrics,
-                 limits: Limits | None = None) -> None:
+    The health endpoints and the action-link pages are both one of these; a subclass's ``start()`` builds its
+    server and hands it to ``_serve``.
+    """
+
+    def __init__(self, host: str, port: int, limits: Limits | None) -> None:
         self._address = (host, port)
-        self._readiness = readiness
-        self._metrics = metrics
         self._limits = limits or Limits()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -191,23 +192,16 @@ class HealthServer:
     def port(self) -> int:
         """The port it listens on (the one chosen when asked for 0); only once started."""
         if self._server is None:
-            raise RuntimeError("the health server is not started")
+            raise RuntimeError(f"{self.__class__.__name__} is not started")
         return int(self._server.server_address[1])
 
     def start(self) -> None:
-        if self._server is not None:
-            return
-        try:
-            self._server = _Server(self._address, self._readiness, self._metrics, self._limits)
-        except OSError as exc:
-            host, port = self._address
-            reason = ("the port is in use (another checker, or another program, listens there)"
-                      if exc.errno == errno.EADDRINUSE else (exc.strerror or exc.__class__.__name__))
-            raise HealthServerError(f"cannot serve /healthz, /readyz and /metrics on {host}:{port}: {reason}; "
-                                    "stop the other program or set health.port (CHECKER_HEALTH__PORT) to a free "
-                                    "port") from None
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="checker-health", daemon=True)
+        raise NotImplementedError
+
+    def _serve(self, server: _Server, name: str) -> None:
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name=name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -221,10 +215,34 @@ class HealthServer:
             thread.join(timeout=5)
         self._server, self._thread = None, None
 
-    def __enter__(self) -> HealthServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.stop()
+
+
+class HealthServer(ServerThread):
+    """``/healthz``, ``/readyz`` and ``/metrics`` on ``host:port`` (port 0: any free port), in a thread."""
+
+    def __init__(self, host: str, port: int, readiness: Readiness, metrics: Metrics,
+                 limits: Limits | None = None) -> None:
+        super().__init__(host, port, limits)
+        self._readiness = readiness
+        self._metrics = metrics
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        try:
+            server = _Server(self._address, self._readiness, self._metrics, self._limits)
+        except OSError as exc:
+            host, port = self._address
+            reason = ("the port is in use (another checker, or another program, listens there)"
+                      if exc.errno == errno.EADDRINUSE else (exc.strerror or exc.__class__.__name__))
+            raise HealthServerError(f"cannot serve /healthz, /readyz and /metrics on {host}:{port}: {reason}; "
+                                    "stop the other program or set health.port (CHECKER_HEALTH__PORT) to a free "
+                                    "port") from None
+        self._serve(server, "checker-health")

@@ -10,15 +10,13 @@ it out of caches and frames and the token out of a ``Referer``.
 
 from __future__ import annotations
 
-import threading
 from http import HTTPStatus
-from types import TracebackType
 from typing import cast
 from urllib.parse import parse_qs, urlsplit
 
 from checker.actions.links import PATH
 from checker.actions.service import ActionService, Page
-from checker.health import Limits, _Handler, _Server
+from checker.health import Limits, ServerThread, _Handler, _Server
 from checker.metrics import Metrics
 
 HTML = "text/html; charset=utf-8"
@@ -80,21 +78,12 @@ class _ActionHandler(_Handler):
         self.wfile.write(body)
 
 
-class ActionServer:
+class ActionServer(ServerThread):
     """The link pages on ``host:port`` (port 0: any free port), in a thread."""
 
     def __init__(self, host: str, port: int, service: ActionService, limits: Limits | None = None) -> None:
-        self._address = (host, port)
+        super().__init__(host, port, limits)
         self._service = service
-        self._limits = limits or Limits()
-        self._server: _ActionServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the actions server is not started")
-        return int(self._server.server_address[1])
 
     def start(self) -> None:
         """Listen; a port in use raises ``OSError`` for the caller to report in one line."""
@@ -102,26 +91,4 @@ class ActionServer:
             return
         server = _ActionServer(self._address, lambda: (True, "ok"), Metrics(), self._limits, _ActionHandler)
         server.service = self._service
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="checker-actions", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        server.close_waiting()
-        if thread is not None:
-            thread.join(timeout=5)
-        self._server, self._thread = None, None
-
-    def __enter__(self) -> ActionServer:
-        self.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.stop()
+        self._serve(server, "checker-actions")
