@@ -8,9 +8,7 @@ developer's machine and fail under CI (``CI`` set).
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
 import struct
 import subprocess
 import zlib
@@ -18,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.browser import chromium_path
 
 from checker.rendering import render_digest, render_reminder
 from rendering.hostile import PAYLOAD, Page, benign, emails, hostile
@@ -33,13 +32,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    found = shutil.which("chromium", path="/usr/bin") or shutil.which("chromium")
-    if found is None:
-        reason = "headless Chromium (/usr/bin/chromium) is not installed: apt-get install -y chromium"
-        if os.environ.get("CI", "").strip():
-            pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)", pytrace=False)
-        pytest.skip(reason)
-    return found
+    return chromium_path()
 
 
 @pytest.fixture(scope="module")
