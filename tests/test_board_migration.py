@@ -5,22 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import inspect, select
+from support.state_db import migrate
 
-from checker.state.database import MIGRATIONS, current_revision, head_revision, open_database, upgrade
+from checker.state.database import current_revision, head_revision, open_database, upgrade
 from checker.state.schema import run
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def test_0006_adds_the_history_tables_keeps_the_data_and_goes_back(tmp_path: Path) -> None:

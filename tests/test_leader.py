@@ -16,30 +16,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, inspect, select
+from support.state_db import BACKENDS, empty_state_url, migrate
 
 from checker.state import leader
-from checker.state.database import MIGRATIONS, current_revision, head_revision, open_database, upgrade
+from checker.state.database import current_revision, head_revision, open_database, upgrade
 from checker.state.leader import Leadership, holder_of, lease_of, release, renew, try_acquire
 from checker.state.schema import metadata, run
 
 NAME = "checker"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TTL = timedelta(seconds=30)
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty state database (a SQLite file, or a new database on the throwaway server)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'state.sqlite'}"
-    postgres: str = request.getfixturevalue("fresh_postgres_url")
-    return postgres
+    return empty_state_url(request, tmp_path)
 
 
 @pytest.fixture
@@ -282,14 +277,6 @@ def test_a_holder_killed_with_sigkill_keeps_the_lease_until_it_expires(engine: E
 
 
 # --- the migration ---------------------------------------------------------------------------------------
-
-
-def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def tables(engine: Engine) -> set[str]:

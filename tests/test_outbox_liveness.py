@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
+from support.state_db import BACKENDS, empty_state_url
 
 from checker.state import heartbeat
 from checker.state import outbox as box
@@ -23,14 +24,11 @@ from checker.state.schema import outbox
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TTL = timedelta(seconds=30)
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    url = (f"sqlite:///{tmp_path / 'state.sqlite'}" if request.param == "sqlite"
-           else request.getfixturevalue("fresh_postgres_url"))
-    made = open_database(url)
+    made = open_database(empty_state_url(request, tmp_path))
     upgrade(made)
     try:
         yield made

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, insert, select, update
 from support.caseload import custody_case, write_csv
+from support.state_db import BACKENDS, empty_state_url
 
 from checker.app import App
 from checker.channels import build_channels
@@ -25,17 +26,13 @@ MONDAY = date(2026, 11, 23)
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TUESDAY_NOON = MONDAY_NOON + timedelta(days=1)
 RELEASE = "2026-12-01"  # the pre-release review (000 §14) is overdue: the manager hears too
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 PERSONAL = ("pa.one@example.org", "pa.two@example.org", "tm.north@example.org", "S.K.", "jsmith",
             "rang Sam's carer")
 
 
 @pytest.fixture(params=BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'state.sqlite'}"
-    postgres: str = request.getfixturevalue("fresh_postgres_url")
-    return postgres
+    return empty_state_url(request, tmp_path)
 
 
 def settings_for(url: str, tmp_path: Path, **more: Any) -> Settings:

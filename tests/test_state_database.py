@@ -23,13 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, inspect, select, text
 from support.caseload import custody_case, write_csv
+from support.state_db import BACKENDS, empty_state_url, migrate
 
 from checker.cli.common import today_in_london
-from checker.state.database import MIGRATIONS, current_revision, head_revision, open_database, upgrade
+from checker.state.database import current_revision, head_revision, open_database, upgrade
 from checker.state.notifications import message_key
 from checker.state.outbox import add_message
 from checker.state.runs import STALE_AFTER, abandon_dead_runs, start_run, this_process
@@ -39,7 +38,6 @@ from rules.records import EMAIL_MAX_LENGTH
 CHECKER = Path(sys.executable).parent / "checker"
 AS_OF = "2026-11-23"
 RELEASE = "2026-12-01"  # the pre-release review (000 §14) of a release eight days away is overdue
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 T0 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 
 # 64 + 1 + 189 = 254 characters: the longest address RFC 5321 allows, with labels of at most 63.
@@ -51,10 +49,7 @@ MANAGER = "tm.private@example.org"
 
 @pytest.fixture(params=BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'state.sqlite'}"
-    postgres: str = request.getfixturevalue("fresh_postgres_url")
-    return postgres
+    return empty_state_url(request, tmp_path)
 
 
 def env_for(tmp_path: Path, state_url: str, **settings: str) -> dict[str, str]:
@@ -292,14 +287,6 @@ def test_the_sqlite_state_file_is_created_readable_by_its_owner_only(tmp_path: P
             assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
     finally:
         engine.dispose()
-
-
-def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def test_the_worker_migration_keeps_every_row_and_foreign_key_both_ways(url: str) -> None:
