@@ -256,35 +256,32 @@ class Delivery:
             self.counts.failed += 1
 
     def _alert_operator(self) -> None:
-        if not self.operator or not (self.counts.parked_ids or self.counts.held_ids):
+        operator = self.operator
+        if not operator or not (self.counts.parked_ids or self.counts.held_ids):
             return
         now = self.clock()
         with self.engine.begin() as connection:
+            def tell(key: str, subject: str, lines: list[str]) -> None:
+                box.add_message(connection, key=key, kind=MessageKind.OPERATOR, recipient=operator,
+                                channel=Channel.EMAIL, now=now, send_from=now, run_id=None,
+                                payload={"subject": subject, "lines": lines, "as_of": now.date().isoformat()})
+
             for message_id in self.counts.held_ids:
-                box.add_message(
-                    connection, key=f"operator:held:{message_id}", kind=MessageKind.OPERATOR, recipient=self.operator,
-                    channel=Channel.EMAIL, now=now, send_from=now, run_id=None,
-                    payload={"subject": f"checker: message {message_id} may or may not have arrived and is held",
-                             "lines": [f"Outbox message {message_id} went out, but no definite answer came back "
-                                       "(a timeout, a 504, a dropped connection, or the sending process died), "
-                                       "and its channel cannot tell whether it arrived. It is held, not re-sent.",
-                                       "Ask the recipient, or check the channel; then "
-                                       f"`checker outbox retry {message_id}` to send it again, or "
-                                       f"`checker outbox drop {message_id}` if it arrived."],
-                             "as_of": now.date().isoformat()},
-                )
+                tell(f"operator:held:{message_id}",
+                     f"checker: message {message_id} may or may not have arrived and is held",
+                     [f"Outbox message {message_id} went out, but no definite answer came back "
+                      "(a timeout, a 504, a dropped connection, or the sending process died), "
+                      "and its channel cannot tell whether it arrived. It is held, not re-sent.",
+                      "Ask the recipient, or check the channel; then "
+                      f"`checker outbox retry {message_id}` to send it again, or "
+                      f"`checker outbox drop {message_id}` if it arrived."])
             for message_id in self.counts.parked_ids:
-                box.add_message(
-                    connection, key=f"operator:parked:{message_id}", kind=MessageKind.OPERATOR, recipient=self.operator,
-                    channel=Channel.EMAIL, now=now, send_from=now, run_id=None,
-                    payload={"subject": f"checker: message {message_id} could not be delivered and is parked",
-                             "lines": [f"Outbox message {message_id} was parked after repeated or permanent "
-                                       "delivery failures.", *_rerouted_lines(self.counts.rerouted.pop(message_id,
-                                                                                                     None)),
-                                       "See `checker outbox` for the error, fix the cause, then run "
-                                       f"`checker outbox retry {message_id}`."],
-                             "as_of": now.date().isoformat()},
-                )
+                tell(f"operator:parked:{message_id}",
+                     f"checker: message {message_id} could not be delivered and is parked",
+                     [f"Outbox message {message_id} was parked after repeated or permanent delivery failures.",
+                      *_rerouted_lines(self.counts.rerouted.pop(message_id, None)),
+                      "See `checker outbox` for the error, fix the cause, then run "
+                      f"`checker outbox retry {message_id}`."])
         self.counts.parked_ids.clear()
         self.counts.held_ids.clear()
 
