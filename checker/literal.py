@@ -14,10 +14,12 @@ Every command-line printer goes through here: ``echo`` for lines, ``cell`` for a
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.text import Text
+
+if TYPE_CHECKING:  # rich is imported by ``cell`` alone: a command that draws no Rich table does not load it
+    from rich.text import Text
 
 # Control (Cc: C0, DEL, C1), format (Cf: bidi overrides and isolates, zero-width characters), line and
 # paragraph separators, surrogates, private-use and unassigned code points.
@@ -53,6 +55,8 @@ def literal_lines(value: object) -> str:
 
 def cell(value: object, style: str = "") -> Text:
     """A table cell showing ``value`` literally: no Rich markup, no emoji codes, no control characters."""
+    from rich.text import Text  # noqa: PLC0415 - see the TYPE_CHECKING import
+
     return Text(literal(value), style=style)
 
 

@@ -5,7 +5,8 @@
 - Months: ``X + n months`` is the same day n months later, clamped to the last day of a shorter month
   (31 Aug + 3 months = 30 Nov); subtraction works the same way backwards.
 - Working days: Monday to Friday, less the bank holidays of England and Wales (substitute days
-  included, from the ``holidays`` package) and local closure dates from configuration.
+  included: the ``holidays`` package's, bundled in ``rules/bank_holidays.py`` for 1990-2100) and local
+  closure dates from configuration.
   ``N working days after X`` is the Nth working day strictly after X, whatever day X is.
 
 Nothing here reads configuration or files: closure dates come in as arguments.
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 
-import holidays
+from rules.bank_holidays import FIRST_YEAR, LAST_YEAR, bank_holidays
 
 _MIN_YEAR = 1900
 _MAX_YEAR = 2200
@@ -72,7 +73,12 @@ def is_under(date_of_birth: date, years: int, day: date) -> bool:
 
 @lru_cache(maxsize=8)
 def _bank_holidays(first_year: int, last_year: int) -> frozenset[date]:
-    # England and Wales share one list of bank holidays; the package adds substitute ("observed") days.
+    # England and Wales share one list of bank holidays, substitute ("observed") days included: the bundled
+    # table for its years, the ``holidays`` package itself only for years beyond it.
+    if first_year >= FIRST_YEAR and last_year <= LAST_YEAR:
+        return bank_holidays(first_year, last_year)
+    import holidays  # noqa: PLC0415 - a tenth of a second to import; the table covers the usual years
+
     table = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
     return frozenset(table.keys())
 

@@ -12,9 +12,6 @@ import sys
 from collections.abc import Iterator
 from typing import TypeVar
 
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
 T = TypeVar("T")
 EVERY = 1000
 
@@ -31,6 +28,10 @@ def with_progress(items: Iterator[T], what: str, *, streams_to_stdout: bool) -> 
     if not wanted(streams_to_stdout):
         yield from items
         return
+    # rich only when progress is drawn: a piped or scripted `checker check` does not load it
+    from rich.console import Console  # noqa: PLC0415 - as above
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415 - as above
+
     columns = (SpinnerColumn(), TextColumn("{task.completed:,} " + what + " read"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True, redirect_stdout=False,
                   redirect_stderr=False) as progress:

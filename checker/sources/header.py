@@ -12,7 +12,6 @@ person's record. For the same reason an error about a header quotes only the nam
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -44,6 +43,8 @@ def suggestion(name: str, table: Mapping[str, Column]) -> str | None:
     wanted = re.sub(r"[\s-]+", "_", name.strip().lower())
     if wanted in table:
         return wanted
+    import difflib  # noqa: PLC0415 - only for a name that is not a column: most headers never need it
+
     close = difflib.get_close_matches(wanted, list(table), n=1, cutoff=0.8)
     return close[0] if close else None
 
