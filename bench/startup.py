@@ -87,6 +87,10 @@ def main() -> int:
                 met = met and ok
                 line += f"  target < {TARGETS[name]} s: {'met' if ok else 'MISSED'}"
             print(line)
+        floor_wall, floor_cpu = statistics.median(walls["floor"]), statistics.median(cpus["floor"])
+        if floor_wall > 2 * floor_cpu + 0.01:
+            print(f"note: the machine is busy (python -c pass took {floor_wall:.3f} s for {floor_cpu:.3f} s of CPU): "
+                  "the wall times are inflated; run again when it is quieter, or read the CPU column")
         if args.imports:
             for name in TARGETS:
                 module_args = ["-m", "checker", *(["--help"] if name == "help" else check)]
