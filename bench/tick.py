@@ -79,6 +79,8 @@ class TickFigures:
     messages_planned: int = 0  # outbox rows inserted
     files_written: int = 0  # message files the sink wrote in this tick
     largest_file_bytes: int = 0
+    largest_file_kind: str = ""  # the start of its outbox key: summary, reminder, escalation, operator...
+    load_1min: float = 0.0  # the machine's load average when the tick ended: others' work slows wall time
 
 
 def measured(command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
@@ -176,11 +178,13 @@ def one_tick(size: int, database: str, tick: str, files: tuple[Path, Path], as_o
     for table, operation, count in probe["rows"]:
         if count:
             rows.setdefault(table, {})[operation] = count
-    new = {name: size for name, size in sink_files(sink).items() if name not in before}
+    new = {name: length for name, length in sink_files(sink).items() if name not in before}
+    largest = max(new, key=new.__getitem__, default="")
     server = None if server_before is None or server_after is None else round(server_after - server_before, 2)
     return TickFigures(size, database, tick, round(usage.wall_s, 2), round(usage.cpu_s, 2),
                        round(usage.peak_rss_mib, 1), server, probe["exit"], rows,
-                       rows.get("outbox", {}).get("insert", 0), len(new), max(new.values(), default=0))
+                       rows.get("outbox", {}).get("insert", 0), len(new), new.get(largest, 0),
+                       largest.split("_", 1)[0], round(os.getloadavg()[0], 1))
 
 
 def check_usage(files: tuple[Path, Path], as_of: date, runs: int) -> Usage:

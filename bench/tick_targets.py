@@ -101,15 +101,16 @@ def print_report(as_of: date, machine: Mapping[str, Any], checks: Mapping[int, M
     for size, check in checks.items():
         print(f"checker check, {size} cases: {check['wall_s']} s wall, {check['cpu_s']} s cpu, "
               f"{check['peak_rss_mib']} MiB; changed tick: {changed[size]} cases changed")
-    print("\n| cases | database | tick | wall s | cpu s | db server cpu s | peak RSS MiB | rows written | "
-          "messages planned | files written | largest file bytes |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| cases | database | tick | load | wall s | cpu s | db server cpu s | peak RSS MiB | rows written | "
+          "messages planned | files written | largest file bytes, kind |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for t in ticks:
         server = "n/a" if t["server_cpu_s"] is None else f"{t['server_cpu_s']}"
         written = sum(sum(ops.values()) for ops in t["rows"].values())
-        print(f"| {t['size']} | {t['database']} | {t['tick']} | {t['wall_s']} | {t['cpu_s']} | {server} | "
+        print(f"| {t['size']} | {t['database']} | {t['tick']} | {t['load_1min']} | {t['wall_s']} | {t['cpu_s']} | "
+              f"{server} | "
               f"{t['peak_rss_mib']} | {written} | {t['messages_planned']} | {t['files_written']} | "
-              f"{t['largest_file_bytes']} |")
+              f"{t['largest_file_bytes']} {t['largest_file_kind']} |")
     print("\nrows written per table (+inserted ~updated -deleted):")
     for t in ticks:
         print(f"  {t['size']} {t['database']} {t['tick']}: {rows_text(t['rows'])}")

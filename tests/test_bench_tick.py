@@ -87,6 +87,7 @@ def test_bench_tick_reports_every_figure_on_both_databases(tmp_path: Path, postg
         assert first["messages_planned"] > 0
         assert first["files_written"] == first["messages_planned"]
         assert first["largest_file_bytes"] > 0
+        assert first["largest_file_kind"]  # the kind of message it was
         assert unchanged["messages_planned"] == unchanged["files_written"] == 0  # nothing new, nothing sent
         assert "insert" not in unchanged["rows"].get("obligation_instance", {})
     # the same caseload makes the same instances on both databases: both count the same rows
