@@ -1,15 +1,12 @@
 """The obligation engine: case records in, findings out (architecture: sources → engine → findings).
 
-For each valid case the engine runs every obligation of the profile through its rule kind
-(``rules.kinds``) and keeps the findings; cases 25 or over on the as-of date have none
-(docs/input.md). Disputes are read first and held by case (there are few of them), then cases
-stream past one at a time, each with its own disputes, so memory does not grow with the caseload
-beyond the set of case refs needed to reject duplicates and match disputes to cases.
-"""
+The engine only evaluates: every source hands it validated records and data errors through
+``checker.sources.records`` (the disputes held by case, the cases streaming one at a time, memory flat).
+For each valid case it runs every obligation of the profile through its rule kind (``rules.kinds``) and
+keeps the findings; cases 25 or over on the as-of date have none (docs/input.md)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,9 +14,8 @@ from functools import partial
 from typing import Any
 
 from checker.profiles import Profile
-from checker.sources.base import Source, SourceError, duplicates
-from checker.sources.disputes import dispute
-from checker.sources.validation import CaseValidator
+from checker.sources.base import Source
+from checker.sources.records import ValidatedSource
 from rules.calendar import is_under
 from rules.obligation import Obligation
 from rules.records import CaseRecord, DataError, DisputeRecord, Finding, NotApplicable
@@ -136,14 +132,13 @@ def assess_case(case: CaseRecord, disputes: Sequence[DisputeRecord], profile: Pr
 class Evaluation:
     """One evaluation of a source against a profile on an as-of date. Sends nothing, writes nothing.
 
-    Iterate ``results()`` once; afterwards ``data_errors`` holds every rejected record or field,
-    ``cases_read`` / ``cases_rejected`` the counts, ``cases_evaluated`` the cases that were evaluated
-    (what the tick's source safety guard judges: a rejected row, or one without a ``case_ref``, is not
-    a case present) and ``rejected_case_refs`` the refs rejected.
-
-    Repeated case refs are found in a first pass over the refs alone (every row of one is rejected);
-    the evaluation pass checks that it sees no repeat that pass did not, so a source rewritten between
-    the two passes stops the evaluation (``SourceError``) instead of being half-read.
+    The source's cases come as validated records (``checker.sources.records.ValidatedSource``, the same
+    rules for every kind); the engine only evaluates them. Iterate ``results()`` once; afterwards
+    ``data_errors`` holds every rejected record or field (the source's, then the engine's own for a due date
+    that cannot be counted, in case order, then the disputes'), ``cases_read`` / ``cases_rejected`` the
+    counts, ``cases_evaluated`` the cases that were evaluated (what the tick's source safety guard judges:
+    a rejected row, or one without a ``case_ref``, is not a case present) and ``rejected_case_refs`` the
+    refs rejected.
     """
 
     source: Source
@@ -151,64 +146,34 @@ class Evaluation:
     as_of: date
     case_errors: list[DataError] = field(default_factory=list)
     dispute_errors: list[DataError] = field(default_factory=list)
-    cases_read: int = 0
-    cases_rejected: int = 0
-    rejected_case_refs: set[str] = field(default_factory=set)
+    records: ValidatedSource = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.records = ValidatedSource(self.source, self.as_of, self.case_errors, self.dispute_errors)
+
+    @property
+    def cases_read(self) -> int:
+        return self.records.cases_read
+
+    @property
+    def cases_rejected(self) -> int:
+        return self.records.cases_rejected
 
     @property
     def cases_evaluated(self) -> int:
-        return self.cases_read - self.cases_rejected
+        return self.records.cases_evaluated
+
+    @property
+    def rejected_case_refs(self) -> set[str]:
+        return self.records.rejected_case_refs
 
     @property
     def data_errors(self) -> list[DataError]:
         return self.case_errors + self.dispute_errors
 
-    def _disputes_by_case(self) -> dict[str, list[DisputeRecord]]:
-        source = self.source
-        if not source.dispute_columns():
-            return {}
-        repeated = duplicates(row.get("dispute_ref") for row in source.dispute_rows())
-        by_case: dict[str, list[DisputeRecord]] = defaultdict(list)
-        for row in source.dispute_rows():
-            record = dispute(row, repeated, self.dispute_errors, self.as_of)
-            if record is not None:
-                by_case[record.case_ref].append(record)
-        return by_case
-
     def results(self) -> Iterator[CaseResult]:
-        source, profile, as_of = self.source, self.profile, self.as_of
-        columns = source.case_columns()
-        disputes = self._disputes_by_case()
-        bad_disputes = {e.case_ref for e in self.dispute_errors if e.case_ref}
-        repeated = duplicates(source.case_refs())
-        validator = CaseValidator(as_of, repeated, columns)
-        errors = self.case_errors
-        rejected = self.rejected_case_refs
-        seen: set[str] = set()
-        no_disputes: list[DisputeRecord] = []
-        for row in source.case_rows():
-            self.cases_read += 1
+        profile, as_of, errors = self.profile, self.as_of, self.case_errors
+        for case, disputes, flagged in self.records.cases():
             before = len(errors)
-            case = validator.case(row, errors)
-            if case is None:
-                self.cases_rejected += 1
-                ref = row.get("case_ref")
-                if ref is not None and str(ref).strip():
-                    rejected.add(str(ref).strip())
-                continue
-            if case.case_ref in seen:
-                raise SourceError(f"{source.description}: the cases changed while they were read (a case_ref "
-                                  "came twice that the first pass saw once); nothing was changed. The next "
-                                  "tick reads them again")
-            seen.add(case.case_ref)
-            own = disputes.pop(case.case_ref, no_disputes)
-            found = findings_for(case, own, profile, as_of, errors)
-            yield CaseResult(case, found, len(errors) > before or case.case_ref in bad_disputes)
-        for case_ref, orphans in disputes.items():
-            reason = ("was rejected (see its own data error)" if case_ref in rejected
-                      else "is not in the cases input")
-            for one in orphans:
-                self.dispute_errors.append(DataError(
-                    case_ref, one.dispute_ref, "case_ref",
-                    f"case {case_ref} {reason}, so the dispute cannot be checked",
-                ))
+            found = findings_for(case, disputes, profile, as_of, errors)
+            yield CaseResult(case, found, flagged or len(errors) > before)

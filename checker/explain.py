@@ -7,37 +7,16 @@ Names are not shown: the case reference identifies the young person.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
 from checker.engine import Assessed, assess_case
 from checker.profiles import Profile
 from checker.report_text import plural
-from checker.sources.base import Source, duplicates
-from checker.sources.disputes import dispute
-from checker.sources.validation import CaseValidator
+from checker.sources.base import Source
+from checker.sources.records import find_case
 from rules.calendar import age_on
 from rules.periods import case_anchor_a
-from rules.records import CaseRecord, DataError, DisputeRecord, Finding, Status
-
-
-def _find(source: Source, case_ref: str) -> list[Mapping[str, Any]]:
-    return [row for row in source.case_rows()
-            if row.get("case_ref") is not None and str(row["case_ref"]).strip() == case_ref]
-
-
-def _disputes(source: Source, case_ref: str, as_of: date, errors: list[DataError]) -> list[DisputeRecord]:
-    if not source.dispute_columns():
-        return []
-    repeated = duplicates(row.get("dispute_ref") for row in source.dispute_rows())
-    found = []
-    for row in source.dispute_rows():
-        if row.get("case_ref") is not None and str(row["case_ref"]).strip() == case_ref:
-            record = dispute(row, repeated, errors, as_of)
-            if record is not None:
-                found.append(record)
-    return found
+from rules.records import CaseRecord, Finding, Status
 
 
 def _status_line(f: Finding, as_of: date) -> str:
@@ -80,14 +59,10 @@ def _block(item: Assessed, case: CaseRecord, as_of: date) -> list[str]:
 
 def explain_case(source: Source, profile: Profile, as_of: date, case_ref: str) -> tuple[str, bool]:
     """The explanation text, and whether the case was found in the source."""
-    rows = _find(source, case_ref)
-    if not rows:
+    found = find_case(source, as_of, case_ref)
+    if not found.rows:
         return f"No case {case_ref} in {source.description}.", False
-    errors: list[DataError] = []
-    validator = CaseValidator(as_of, frozenset({case_ref}) if len(rows) > 1 else frozenset(),
-                              source.case_columns())
-    case = validator.case(rows[0], errors)
-    disputes = _disputes(source, case_ref, as_of, errors)
+    case, disputes, errors = found.case, found.disputes, found.errors
     out = [f"Case {case_ref} as of {as_of}, profile {profile.name} ({profile.title})"]
     if case is not None:
         anchor = case_anchor_a(case)

@@ -1,15 +1,19 @@
-"""One contract for every source kind (checker/sources/base.py), each configured by name in settings: csv, sql,
-ssd, ssda903, annex_a, and a base with supplements. The same ten young people (and one bad record) written
-each way: the interface behaves, a bad record is a data error naming the case and field and quoting nothing
-of the person, and the source guard stops a tick that lost most of the caseload."""
+"""One contract for every source kind (checker/sources/base.py, checker/sources/records.py), each configured by
+name in settings: csv, sql, ssd, ssda903, annex_a, and a base with supplements. The same ten young people (and
+one bad record) written each way: the interface behaves; good rows come as validated records, counted; a bad
+record is a data error naming the case and field, quoting nothing of the person, and the records after it
+still come; every row of a repeated case_ref is rejected; a missing required column stops the read before
+any row; records stream; and the source guard stops a tick that lost most of the caseload."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from datetime import date, datetime
+from importlib import import_module
 from pathlib import Path
+from typing import Any, get_args
 
 import pytest
 from openpyxl import Workbook
@@ -21,7 +25,12 @@ from test_source_ssd import create_ssd
 from checker.engine import Evaluation
 from checker.profiles import load_profile
 from checker.settings import Settings
+from checker.source_settings import SourceSettings
+from checker.sources.base import Source, SourceError
 from checker.sources.factory import dispose, named_source
+from checker.sources.records import ValidatedSource
+from checker.sources.registry import BASE_KINDS
+from rules.records import CaseRecord
 
 NAME = "Zebedee"  # personal data that no error may quote
 BAD_DOB = "31/02/2006"
@@ -36,10 +45,14 @@ def iso(dob: str) -> str:
     return f"{dob[6:]}-{dob[3:5]}-{dob[:2]}"
 
 
+def with_bad(who: People, bad: bool, dob: str = BAD_DOB) -> People:
+    """The people, with the bad record second when ``bad``: what comes after it must still be read."""
+    return [*who[:1], *([("BAD1", dob)] if bad else []), *who[1:]]
+
+
 def csv_kind(folder: Path, who: People, bad: bool) -> str:
-    rows = [{"case_ref": ref, "given_name": NAME, "date_of_birth": dob} for ref, dob in who]
-    rows += [{"case_ref": "BAD1", "given_name": NAME, "date_of_birth": BAD_DOB}] if bad else []
-    write_rows(folder / "cases.csv", rows)
+    write_rows(folder / "cases.csv", [{"case_ref": ref, "given_name": NAME, "date_of_birth": dob}
+                                      for ref, dob in with_bad(who, bad)])
     return 'kind = "csv"\ncases = "cases.csv"\n'
 
 
@@ -47,8 +60,7 @@ def sql_kind(folder: Path, who: People, bad: bool) -> str:
     (folder / "db.sqlite").unlink(missing_ok=True)
     with closing(sqlite3.connect(folder / "db.sqlite")) as db, db:
         db.execute("CREATE TABLE people (id TEXT, forename TEXT, dob TEXT)")
-        db.executemany("INSERT INTO people VALUES (?, ?, ?)", [(r, NAME, d) for r, d in who]
-                       + ([("BAD1", NAME, BAD_DOB)] if bad else []))
+        db.executemany("INSERT INTO people VALUES (?, ?, ?)", [(r, NAME, d) for r, d in with_bad(who, bad)])
     (folder / "cases.sql").write_text("SELECT id AS case_ref, forename AS given_name, dob AS date_of_birth "
                                       "FROM people")
     return f'kind = "sql"\nurl = "sqlite:///{folder / "db.sqlite"}"\ncases_query = "cases.sql"\n'
@@ -58,7 +70,7 @@ def ssd_kind(folder: Path, who: People, bad: bool) -> str:
     (folder / "ssd.sqlite").unlink(missing_ok=True)
     engine = create_engine(f"sqlite:///{folder / 'ssd.sqlite'}")
     tables = create_ssd(engine)
-    everyone = [(r, NAME, d) for r, d in who] + ([("BAD1", f"{NAME}\x1b[2J", "01/01/2006")] if bad else [])
+    everyone = [(r, f"{NAME}\x1b[2J" if r == "BAD1" else NAME, d) for r, d in with_bad(who, bad, "01/01/2006")]
     with engine.begin() as connection:
         for ref, forename, dob in everyone:
             connection.execute(insert(tables["ssd_person"]).values(
@@ -71,7 +83,7 @@ def ssd_kind(folder: Path, who: People, bad: bool) -> str:
 
 def ssda903_kind(folder: Path, who: People, bad: bool) -> str:
     (folder / "903").mkdir(exist_ok=True)
-    everyone = [*who, *([("BAD1", BAD_DOB)] if bad else [])]
+    everyone = with_bad(who, bad)
     write_rows(folder / "903" / "header.csv", [{"CHILD": r, "SEX": "1", "DOB": d, "ETHNIC": "WBRI"}
                                                for r, d in everyone])
     write_rows(folder / "903" / "episodes.csv", [{"CHILD": r, "DECOM": "01/01/2020", "RNE": "S", "LS": "C2",
@@ -84,10 +96,8 @@ def annex_a_kind(folder: Path, who: People, bad: bool) -> str:
     sheet = book.active
     sheet.title = "List 9 - Care leavers"
     sheet.append(["Child Unique ID", "Date of Birth", "Allocated Team", "Eligibility Category"])
-    for ref, dob in who:
-        sheet.append([ref, datetime.fromisoformat(iso(dob)), "North", "d) Eligible child"])
-    if bad:
-        sheet.append(["BAD1", BAD_DOB, "North", "d) Eligible child"])
+    for ref, dob in with_bad(who, bad):
+        sheet.append([ref, dob if ref == "BAD1" else datetime.fromisoformat(iso(dob)), "North", "d) Eligible child"])
     book.save(folder / "annex_a.xlsx")
     return 'kind = "annex_a"\nworkbook = "annex_a.xlsx"\n'
 
@@ -98,8 +108,7 @@ def composed_kind(folder: Path, who: People, bad: bool) -> str:
                                         else "2026-01-01"} for r, _ in who])
     write_rows(folder / "staff.csv", [{"staff_id": "S1", "name": NAME, "email": "pa@example.org"}])
     if bad:  # the bad record is the base's, as in every kind, plus a supplement row that does not read
-        write_rows(folder / "cases.csv", [{"case_ref": r, "given_name": NAME, "date_of_birth": d}
-                                          for r, d in [*who, ("BAD1", BAD_DOB)]])
+        csv_kind(folder, who, bad=True)
     return base + 'supplements = ["events", "staff"]\n'
 
 
@@ -121,6 +130,147 @@ def configure(folder: Path, env: pytest.MonkeyPatch, kind: str, who: People, bad
 @pytest.fixture(params=list(KINDS))
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+def test_every_registered_kind_is_in_this_suite_with_its_settings_and_opener() -> None:
+    assert set(BASE_KINDS) | {"composed"} == set(KINDS)
+    (union, *_) = get_args(SourceSettings)
+    settings_kinds = [get_args(model.model_fields["kind"].annotation) for model in get_args(union)]
+    assert sorted(kind for (kind,) in settings_kinds) == sorted(BASE_KINDS)
+    for kind, where in BASE_KINDS.items():
+        module, opener = where.split(":")
+        assert callable(getattr(import_module(module), opener)), kind
+
+
+AS_OF_DATE = date(2026, 11, 23)
+
+
+def read_records(source: Source) -> tuple[ValidatedSource, list[CaseRecord]]:
+    records = ValidatedSource(source, AS_OF_DATE)
+    cases = []
+    for case, disputes, flagged in records.cases():
+        assert (disputes, flagged) == ([], False)
+        cases.append(case)
+    return records, cases
+
+
+def test_good_rows_come_as_validated_records_and_are_counted(kind: str, tmp_path: Path,
+                                                             cli_env: pytest.MonkeyPatch) -> None:
+    who = people(10)
+    source = named_source(configure(tmp_path, cli_env, kind, who), "main")
+    try:
+        records, cases = read_records(source)
+    finally:
+        dispose(source)
+    assert [(c.case_ref, c.date_of_birth) for c in cases] == [(ref, date.fromisoformat(iso(dob))) for ref, dob in who]
+    assert all(type(c) is CaseRecord for c in cases)
+    assert (records.cases_read, records.cases_rejected, records.cases_evaluated) == (10, 0, 10)
+    assert (records.case_errors, records.dispute_errors, records.rejected_case_refs) == ([], [], set())
+
+
+def test_a_bad_row_is_a_data_error_and_the_rows_after_it_still_come(kind: str, tmp_path: Path,
+                                                                   cli_env: pytest.MonkeyPatch) -> None:
+    source = named_source(configure(tmp_path, cli_env, kind, people(10), bad=True), "main")
+    try:
+        records_of, cases = read_records(source)
+    finally:
+        dispose(source)
+    rejected = {"BAD1", "C0"} if kind == "composed" else {"BAD1"}  # C0: the supplement's unreadable date
+    assert sorted(c.case_ref for c in cases) == sorted(f"C{n}" for n in range(10) if f"C{n}" not in rejected)
+    assert (records_of.cases_read, records_of.cases_rejected, records_of.cases_evaluated) == (11, len(rejected),
+                                                                                             11 - len(rejected))
+    assert records_of.rejected_case_refs == rejected
+    (error,) = [e for e in records_of.case_errors if e.case_ref == "BAD1"]
+    assert error.field in ("date_of_birth", "given_name")
+    assert error.dispute_ref is None
+    assert "\n" not in error.message
+    assert NAME not in error.message
+    assert "31/02" not in error.message
+    assert "2006" not in error.message
+
+
+def test_every_row_of_a_repeated_case_ref_is_rejected(kind: str, tmp_path: Path, cli_env: pytest.MonkeyPatch) -> None:
+    who = [*people(4), ("C1", "09/09/2007")]
+    source = named_source(configure(tmp_path, cli_env, kind, who), "main")
+    try:
+        records, cases = read_records(source)
+    finally:
+        dispose(source)
+    assert [c.case_ref for c in cases] == ["C0", "C2", "C3"]
+    repeated = [("C1", "case_ref", "case_ref C1 appears on more than one row; every such row is rejected")]
+    if kind == "composed":  # the supplement repeats it too: its rows for C1 are not read, and it says so
+        repeated += [("C1", "case_ref", f"supplement events (CSV {tmp_path / 'events.csv'}) has more than one "
+                                        "row for case_ref C1; none of them is read")]
+    assert [(e.case_ref, e.field, e.message) for e in records.case_errors] == repeated * 2
+    assert (records.cases_read, records.cases_rejected, records.rejected_case_refs) == (5, 2, {"C1"})
+
+
+def without_date_of_birth(folder: Path, kind: str) -> None:
+    """Take the date of birth (a required column) out of what ``configure`` wrote for ``kind``."""
+    if kind in ("csv", "composed"):
+        write_rows(folder / "cases.csv", [{"case_ref": "C0", "given_name": NAME}])
+    elif kind == "sql":
+        (folder / "cases.sql").write_text("SELECT id AS case_ref, forename AS given_name FROM people")
+    elif kind == "ssd":
+        with closing(sqlite3.connect(folder / "ssd.sqlite")) as db, db:
+            db.execute("ALTER TABLE ssd_person DROP COLUMN pers_dob")
+    elif kind == "ssda903":
+        write_rows(folder / "903" / "header.csv", [{"CHILD": "C0", "SEX": "1", "ETHNIC": "WBRI"}])
+    else:
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "List 9 - Care leavers"
+        sheet.append(["Child Unique ID", "Allocated Team", "Eligibility Category"])
+        sheet.append(["C0", "North", "d) Eligible child"])
+        book.save(folder / "annex_a.xlsx")
+
+
+def test_a_missing_required_column_stops_the_read_before_any_row(kind: str, tmp_path: Path,
+                                                                 cli_env: pytest.MonkeyPatch) -> None:
+    settings = configure(tmp_path, cli_env, kind, people(3))
+    without_date_of_birth(tmp_path, kind)
+    source = named_source(settings, "main")
+    rows_asked: list[str] = []
+    rows = source.case_rows
+
+    def spied() -> Iterator[Mapping[str, Any]]:
+        rows_asked.append("case_rows")
+        return rows()
+
+    source.case_rows = spied  # type: ignore[method-assign] # a spy: were the rows asked for?
+    records = ValidatedSource(source, AS_OF_DATE)
+    try:
+        with pytest.raises(SourceError) as stopped:
+            next(records.cases())
+    finally:
+        dispose(source)
+    assert "date" in str(stopped.value).lower() or "ssd" in str(stopped.value).lower()
+    assert NAME not in str(stopped.value)
+    assert rows_asked == []
+    assert (records.cases_read, records.case_errors) == (0, [])
+
+
+def test_records_stream_one_row_at_a_time(kind: str, tmp_path: Path, cli_env: pytest.MonkeyPatch) -> None:
+    source = named_source(configure(tmp_path, cli_env, kind, people(10)), "main")
+    passes: list[list[object]] = []  # the refs each call of case_rows handed over (ssda903's refs pass is one)
+    rows = source.case_rows
+
+    def spied() -> Iterator[Mapping[str, Any]]:
+        passes.append(handed := [])
+        for row in rows():
+            handed.append(row.get("case_ref"))
+            yield row
+
+    source.case_rows = spied  # type: ignore[method-assign] # a spy on the rows handed over
+    records = ValidatedSource(source, AS_OF_DATE)
+    stream = records.cases()
+    try:
+        first, _, _ = next(stream)
+        assert (first.case_ref, passes[-1], records.cases_read) == ("C0", ["C0"], 1)
+        assert [case.case_ref for case, _, _ in stream] == [f"C{n}" for n in range(1, 10)]
+    finally:
+        dispose(source)
+    assert len(passes[-1]) == records.cases_read == 10
 
 
 def test_the_interface(kind: str, tmp_path: Path, cli_env: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,9 @@
 """The source interface: where case and dispute rows come from.
 
-A source streams raw rows keyed by the canonical column names (docs/input.md); validation is
-``checker.sources.validation``'s job, so every source gets the same rules. Contract:
+A source streams raw rows keyed by the canonical column names (docs/input.md). It validates nothing:
+``checker.sources.records`` turns every source's rows into validated records and data errors (by
+``checker.sources.validation`` and ``disputes``), so every source gets the same rules; a new kind is
+registered in ``checker.sources.registry``. Contract:
 
 - ``case_columns()`` / ``dispute_columns()``: the canonical columns the source provides. A source that
   lacks a required column raises ``SourceError`` here, before any row is read; a missing optional

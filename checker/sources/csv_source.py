@@ -14,12 +14,15 @@ import csv
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from checker.sources.base import RejectedRow, SourceError, UnknownColumn
 from checker.sources.cells import CELL_MAX_LENGTH, REF_COLUMNS, cell_problem, rejected_row
 from checker.sources.header import Header, read_header
 from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS, Column
+
+if TYPE_CHECKING:  # settings are only a type here: reading a source needs none
+    from checker.settings import CsvSourceSettings, Settings
 
 # The csv module's own limit (128 KiB a field) would stop the whole file at one long cell; a cell over
 # ``cells.CELL_MAX_LENGTH`` rejects its row instead. A file is read a row at a time, so this bounds
@@ -133,3 +136,9 @@ class CsvSource:
                         yield cells[index]
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise _unreadable(self.cases, reader.line_num, exc) from None
+
+
+def open_csv(settings: Settings, entry: CsvSourceSettings) -> CsvSource:
+    """The ``csv`` kind (``checker/sources/registry.py``): the cases file and, optionally, the disputes file."""
+    disputes = settings.resolve(entry.disputes) if entry.disputes else None
+    return CsvSource(settings.resolve(entry.cases), disputes)

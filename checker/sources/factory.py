@@ -1,9 +1,8 @@
 """Opening the source a command asked for: CSV paths given directly, or a named source in settings.
 
-A named source is a base (``[sources.NAME]``, one of the kinds in ``BASE_KINDS``) and the supplements
-it names (``[supplements.NAME]``), joined by ``checker.sources.composed``. A new base kind is one module
-in ``checker/sources/`` and one line in ``BASE_KINDS``; each module is imported only when its kind is used
-(SQLAlchemy, openpyxl).
+A named source is a base (``[sources.NAME]``, one of the kinds of ``checker/sources/registry.py``) and the
+supplements it names (``[supplements.NAME]``), joined by ``checker.sources.composed``. Each kind's module
+is imported only when its kind is used (SQLAlchemy, openpyxl).
 """
 
 from __future__ import annotations
@@ -16,31 +15,12 @@ from typing import Any
 from checker.settings import EventsSupplementSettings, Settings
 from checker.sources.base import Source, SourceError
 from checker.sources.csv_source import CsvSource
-
-#: kind → (module, function): ``function(settings, entry)`` opens a base of that kind.
-BASE_KINDS: dict[str, tuple[str, str]] = {
-    "csv": ("checker.sources.factory", "_csv"),
-    "sql": ("checker.sources.factory", "_sql"),
-    "ssd": ("checker.sources.ssd", "open_ssd"),
-    "ssda903": ("checker.sources.ssda903", "open_ssda903"),
-    "annex_a": ("checker.sources.annex_a", "open_annex_a"),
-}
-
-
-def _csv(settings: Settings, entry: Any) -> Source:
-    disputes = settings.resolve(entry.disputes) if entry.disputes else None
-    return CsvSource(settings.resolve(entry.cases), disputes)
-
-
-def _sql(settings: Settings, entry: Any) -> Source:
-    from checker.sources.sql_source import SqlSource, read_query  # noqa: PLC0415 - SQLAlchemy only for a SQL source
-
-    disputes_query = read_query(settings.resolve(entry.disputes_query)) if entry.disputes_query else None
-    return SqlSource(entry.url.get_secret_value(), read_query(settings.resolve(entry.cases_query)), disputes_query)
+from checker.sources.registry import BASE_KINDS
 
 
 def open_base(settings: Settings, entry: Any) -> Source:
-    module, function = BASE_KINDS[entry.kind]
+    """The base of a named source, opened by its kind's opener (``checker/sources/registry.py``)."""
+    module, function = BASE_KINDS[entry.kind].split(":")
     opener: Callable[[Settings, Any], Source] = getattr(import_module(module), function)
     return opener(settings, entry)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,6 +22,9 @@ from checker.sources.cells import cell_problem, rejected_row
 from checker.sources.header import Header, read_header
 from checker.urls import shown_url
 from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS, Column
+
+if TYPE_CHECKING:  # settings are only a type here: reading a source needs none
+    from checker.settings import Settings, SqlSourceSettings
 
 _BATCH = 2000
 
@@ -123,3 +126,9 @@ class SqlSource:
                     yield ref
             except SQLAlchemyError as exc:
                 raise self._part_way("cases", exc) from None
+
+
+def open_sql(settings: Settings, entry: SqlSourceSettings) -> SqlSource:
+    """The ``sql`` kind (``checker/sources/registry.py``): a database URL and the operator's query files."""
+    disputes_query = read_query(settings.resolve(entry.disputes_query)) if entry.disputes_query else None
+    return SqlSource(entry.url.get_secret_value(), read_query(settings.resolve(entry.cases_query)), disputes_query)

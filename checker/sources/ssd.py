@@ -157,12 +157,19 @@ class SsdSource:
         self.description = f"SSD {shown_url(self.engine.url)}" + (f" schema {schema}" if schema else "")
 
     def _check_tables(self) -> None:
+        """Every table and field the query reads is there (else ``SourceError``, before any row is read)."""
         try:
             inspector = inspect(self.engine)
             missing = [n for n in TABLE_NAMES if not inspector.has_table(n, schema=self.schema)]
+            for name, fields in () if missing else _FIELDS.items():
+                have = {str(column["name"]).lower() for column in inspector.get_columns(name, self.schema)}
+                missing += [f"{name}.{f.lstrip('+')}" for f in fields if f.lstrip("+") not in have]
         except SQLAlchemyError as exc:
             raise SourceError(f"cannot read {self.description}: {exc.__class__.__name__}: "
                               f"{str(exc).strip().splitlines()[0]}") from None
+        if missing and "." in missing[0]:
+            raise SourceError(f"{self.description} has no SSD field {', '.join(missing)}; the SSD base reads "
+                              "the fields of docs/sources.md")
         if missing:
             raise SourceError(f"{self.description} has no SSD table {', '.join(missing)}; the SSD base reads "
                               f"{', '.join(TABLE_NAMES)}")
