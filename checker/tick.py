@@ -178,11 +178,10 @@ class Tick:
         report.cases_rejected = evaluation.cases_rejected
         report.data_errors = len(evaluation.data_errors)
         plan_data_error_alert(connection, evaluation.data_errors, self.routing.operator, as_of, now, report.run_id)
-        sync.keep(evaluation.rejected_case_refs)  # bad data must not silence a deadline (see CaseResult.flagged)
-        sync.close_unseen()
-        close_ended_instances(connection, as_of)  # the board's history (state/occurrences.py)
+        closed = sync.close_unseen(evaluation.rejected_case_refs)  # bad data must not silence a deadline
+        close_ended_instances(connection, as_of, closed)  # the board's history (state/occurrences.py)
         record_data_errors(connection, evaluation.data_errors, as_of)
-        report.closed = sync.closed  # closed in the batches, and cases gone from the source
+        report.closed = sync.closed  # no longer reported, or their cases gone from the source
         send_from = self.window.next_open(now)
         report.messages = group_into_messages(connection, report.run_id, now, lambda _channel: send_from,
                                               summary=summary)

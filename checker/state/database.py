@@ -36,7 +36,14 @@ def open_database(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # psycopg prepares a statement on the server once it has run 5 times on a connection, and PostgreSQL
+    # then settles on a generic plan for it. A tick's statements first run while their tables are small
+    # (the first tick starts from empty ones), so the plan chosen then (a full scan) stayed in use while
+    # the tables grew to 164k rows: every look-up scanned the whole table and the first tick grew with the
+    # square of the caseload. Without server-side preparing each statement is planned with its values
+    # and the table as it is; the planning costs far less than a scan.
+    connect_args: dict[str, Any] = {"prepare_threshold": None} if parsed.get_driver_name() == "psycopg" else {}
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
 
 
 def _create_private(path: Path) -> None:

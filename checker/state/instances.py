@@ -6,19 +6,45 @@ date moved (``due_date_changed``: its unsent reminders are cancelled and a chang
 the next message, so the adviser is told what changed), the status changed (``status_changed``;
 completion cancels unsent reminders), or it is reported again after a gap (``reopened``). An
 instance of a valid case that is no longer reported (the person turned 25, custody ended, the
-dispute row went away) is closed (``closed``) and its unsent reminders cancelled. Instances of a
-case rejected for bad data this tick are kept as they were: bad data must not silence a deadline.
+dispute row went away) is closed (``closed``) and its unsent reminders cancelled; so is every open
+instance of a case no longer in the source. Instances of a case rejected for bad data this tick, and
+those a case flagged for bad data did not report, are kept as they were: bad data must not silence a
+deadline. A finding whose instance already holds what it says writes nothing: a tick over an
+unchanged caseload writes no instance row and no event.
+
+How a tick finds what changed: the findings are compared with the stored instances as two keyed sets.
+When the tick starts, one streamed query reads the OPEN instances into a dictionary keyed by
+(case_ref, obligation, ref) that holds only the row's id and its ``fingerprint``, a 64-bit hash of
+every value the tick derives from the finding and its case (``fingerprint`` below): a few hundred
+bytes an instance (tens of MB at 164k instances), never a case record, and bounded by the open
+caseload rather than by years of closed history. Each finding then costs one dictionary look-up: the
+same fingerprint, nothing to write; another one, the row is read by id and updated; no open instance,
+the batch's cases' closed instances are read (only when the table holds any) to tell a reopened
+instance from a new one. Whatever is left in the dictionary after the last batch was not reported this
+tick and is closed, unless its case was rejected or flagged. The writes go in batches (executemany).
+
+Why not a temporary table and a join: the findings arrive as a stream from the evaluation, and copying
+each of them into a temporary table would itself be the 164k-row write per tick this avoids; the join
+would then need the findings' values again to write what changed. Why the fingerprint is stored rather
+than recomputed from the row: it also covers what the row does not keep (the anchor, which the board's
+due occurrences use), so an unchanged fingerprint means neither the instance nor its due occurrence has
+anything to write, and the stream reads five columns, not sixteen. A row without one (written before
+the column existed, or by hand) counts as changed once and is rewritten with it.
+
+``last_seen_run`` and ``updated_at`` are the run and the time that last CHANGED the row: a tick that
+finds it as it was leaves them alone.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import blake2b
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, insert, select, update
 
 from checker.engine import CaseResult
 from checker.state.notifications import cancel_unsent
@@ -27,16 +53,29 @@ from rules.records import CaseRecord, Finding, Status
 
 NO_REF = ""
 _IN_CHUNK = 500
+_STREAM = 5000  # rows a fetch of the opening stream brings (a server-side cursor on PostgreSQL)
+_FINGERPRINT_VERSION = "1"  # change it when what the fingerprint covers changes: every row is rewritten once
+_NONE = "\x00"
+_SEPARATOR = "\x1f"
+
+Key = tuple[str, str, str]  # (case_ref, obligation, ref)
+_i = obligation_instance.c
 
 
 @dataclass(frozen=True, slots=True)
 class Tracked:
-    """A finding whose instance row is now up to date: what the planner works from."""
+    """A finding whose instance row is now up to date: what the planner works from.
+
+    ``changed``: this tick inserted, updated or reopened the row (``False``: it already said the same);
+    ``new``: this tick inserted it, so it has no history yet.
+    """
 
     instance_id: int
     case: CaseRecord
     finding: Finding
     change_note: str | None
+    changed: bool = True
+    new: bool = False
 
 
 def initials(case: CaseRecord) -> str:
@@ -45,20 +84,47 @@ def initials(case: CaseRecord) -> str:
     return "".join(f"{name.strip()[0].upper()}." for name in names if name and name.strip())
 
 
+def fingerprint(case: CaseRecord, f: Finding) -> int:
+    """A signed 64-bit hash of everything the tick writes from this finding (the instance's values and what
+    its due occurrence is made from); the same in every process, so it can be stored and compared later."""
+    values = (_FINGERPRINT_VERSION, f.status.value, f.due_date, f.completed_on, f.owner.value,
+              f.escalated_to.value if f.escalated_to else None, f.stage, f.working_days_overdue, f.anchor,
+              case.adviser_email, case.manager_email, case.team, initials(case))
+    text = _SEPARATOR.join(_NONE if v is None else str(v) for v in values)
+    digest = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def _date(value: Any) -> str:
     return f"{value:%d %b %Y}"
 
 
 class InstanceSync:
-    """Applies one tick's findings to the instance table, batch by batch, on one connection."""
+    """Applies one tick's findings to the instance table, batch by batch, on one connection.
+
+    Made at the start of the tick (it reads the open instances then); ``apply`` each batch of valid cases
+    in turn, then ``close_unseen`` once.
+    """
 
     def __init__(self, connection: Connection, run_id: int, now: datetime) -> None:
         self.connection = connection
         self.run_id = run_id
         self.now = now
         self.closed = 0
+        self.open: dict[Key, tuple[int, int | None]] = {}  # not yet reported this tick: id, fingerprint
+        self.notes: dict[int, str] = {}  # the open instances' change notes (few)
+        self.flagged: set[str] = set()  # cases reported with bad data this tick
+        # yield_per on the statement, not the connection: it streams this query only (a server-side cursor).
+        query = select(_i.id, _i.case_ref, _i.obligation, _i.ref, _i.fingerprint, _i.change_note).where(
+            _i.closed_at.is_(None)).execution_options(yield_per=_STREAM)
+        intern = sys.intern  # a few obligation names, shared by every key
+        for row in connection.execute(query):
+            self.open[(row.case_ref, intern(row.obligation), row.ref)] = (row.id, row.fingerprint)
+            if row.change_note is not None:
+                self.notes[row.id] = row.change_note
+        self.any_closed = bool(connection.execute(select(exists().where(_i.closed_at.is_not(None)))).scalar())
 
-    def _values(self, case: CaseRecord, f: Finding) -> dict[str, Any]:
+    def _values(self, case: CaseRecord, f: Finding, print_: int) -> dict[str, Any]:
         return {
             "status": f.status.value,
             "due_date": f.due_date,
@@ -71,6 +137,7 @@ class InstanceSync:
             "manager_email": case.manager_email,
             "team": case.team,
             "initials": initials(case),
+            "fingerprint": print_,
             "last_seen_run": self.run_id,
             "updated_at": self.now,
         }
@@ -80,68 +147,85 @@ class InstanceSync:
                 "old_value": None if old is None else str(old), "new_value": None if new is None else str(new)}
 
     def apply(self, batch: Sequence[CaseResult]) -> list[Tracked]:
-        """Update the instances of a batch of valid cases; return the tracked findings."""
-        connection = self.connection
-        existing: dict[str, list[Any]] = defaultdict(list)
-        refs = [r.case.case_ref for r in batch]
-        for start in range(0, len(refs), _IN_CHUNK):
-            chunk = refs[start:start + _IN_CHUNK]
-            query = select(obligation_instance).where(obligation_instance.c.case_ref.in_(chunk))
-            for row in connection.execute(query):
-                existing[row.case_ref].append(row)
+        """Bring the instances of a batch of valid cases up to date; return the tracked findings."""
         tracked: list[Tracked] = []
-        new_rows: list[dict[str, Any]] = []
-        new_findings: dict[tuple[str, str, str], tuple[CaseRecord, Finding]] = {}
-        updates: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        closing: list[int] = []
-        kept: list[int] = []
+        changed: list[tuple[int, CaseRecord, Finding, int]] = []  # open, with another fingerprint
+        missing: dict[Key, tuple[CaseRecord, Finding, int]] = {}  # no open instance: closed, or new
         for result in batch:
             case = result.case
-            known: dict[tuple[str, str], Any] = {(r.obligation, r.ref): r for r in existing.get(case.case_ref, ())}
+            if result.flagged:
+                self.flagged.add(case.case_ref)
             for f in result.findings:
-                values = self._values(case, f)
-                row = known.pop((f.obligation, f.ref or NO_REF), None)
-                if row is None:
-                    key = (case.case_ref, f.obligation, f.ref or NO_REF)
-                    new_rows.append({**values, "case_ref": key[0], "obligation": key[1], "ref": key[2],
-                                     "first_seen_at": self.now, "closed_at": None, "change_note": None})
-                    new_findings[key] = (case, f)
-                    continue
-                note = self._changes(row, f, events)
-                updates.append({**values, "_id": row.id, "closed_at": None, "change_note": note})
-                tracked.append(Tracked(row.id, case, f, note))
-            unreported = [row.id for row in known.values() if row.closed_at is None]
-            # Bad data must not silence a deadline: what a flagged case did not report stays open as it was.
-            (kept if result.flagged else closing).extend(unreported)
-        if new_rows:
-            inserted = connection.execute(
-                insert(obligation_instance).returning(obligation_instance.c.id, obligation_instance.c.case_ref,
-                                                      obligation_instance.c.obligation, obligation_instance.c.ref),
-                new_rows,
-            )
-            for row in inserted:
-                case, f = new_findings[(row.case_ref, row.obligation, row.ref)]
-                events.append(self._event(row.id, "first_seen", None, f.due_date))
-                tracked.append(Tracked(row.id, case, f, None))
+                key = (case.case_ref, f.obligation, f.ref or NO_REF)
+                print_ = fingerprint(case, f)
+                known = self.open.pop(key, None)
+                if known is None:
+                    missing[key] = (case, f, print_)
+                elif known[1] == print_:
+                    tracked.append(Tracked(known[0], case, f, self.notes.get(known[0]), changed=False))
+                else:
+                    changed.append((known[0], case, f, print_))
+        events: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        rows = self._rows([instance_id for instance_id, *_ in changed])
+        for instance_id, case, f, print_ in changed:
+            tracked.append(self._update(rows[instance_id], case, f, print_, updates, events))
+        for row in self._closed_rows(missing):
+            case, f, print_ = missing.pop((row.case_ref, row.obligation, row.ref))
+            tracked.append(self._update(row, case, f, print_, updates, events))
         if updates:
             columns: dict[str, Any] = {name: bindparam(name) for name in updates[0] if name != "_id"}
-            connection.execute(
-                update(obligation_instance).where(obligation_instance.c.id == bindparam("_id")).values(columns),
-                updates,
-            )
-        self._close(closing, events)
-        self._touch(kept)
+            self.connection.execute(update(obligation_instance).where(_i.id == bindparam("_id")).values(columns),
+                                    updates)
+        tracked += self._insert(missing, events)
         if events:
-            connection.execute(insert(instance_event), events)
+            self.connection.execute(insert(instance_event), events)
         return tracked
 
-    def _touch(self, ids: Sequence[int]) -> None:
-        """Seen this tick, nothing else changed (so ``close_unseen`` leaves them open)."""
+    def _rows(self, ids: Sequence[int]) -> dict[int, Any]:
+        """The stored values the events compare with, for open instances whose fingerprint differs."""
+        rows: dict[int, Any] = {}
         for start in range(0, len(ids), _IN_CHUNK):
-            self.connection.execute(update(obligation_instance)
-                                    .where(obligation_instance.c.id.in_(list(ids[start:start + _IN_CHUNK])))
-                                    .values(last_seen_run=self.run_id))
+            query = select(_i.id, _i.status, _i.due_date, _i.closed_at, _i.change_note).where(
+                _i.id.in_(ids[start:start + _IN_CHUNK]))
+            rows.update((row.id, row) for row in self.connection.execute(query))
+        return rows
+
+    def _closed_rows(self, missing: dict[Key, Any]) -> list[Any]:
+        """The closed instances among ``missing`` (reported again: reopened); none to look for on a table
+        that has never closed one, such as the first tick's."""
+        if not self.any_closed or not missing:
+            return []
+        refs = sorted({key[0] for key in missing})
+        found: list[Any] = []
+        for start in range(0, len(refs), _IN_CHUNK):
+            query = select(_i.id, _i.case_ref, _i.obligation, _i.ref, _i.status, _i.due_date, _i.closed_at,
+                           _i.change_note).where(_i.case_ref.in_(refs[start:start + _IN_CHUNK]),
+                                                 _i.closed_at.is_not(None))
+            found += [row for row in self.connection.execute(query)
+                      if (row.case_ref, row.obligation, row.ref) in missing]
+        return found
+
+    def _update(self, row: Any, case: CaseRecord, f: Finding, print_: int, updates: list[dict[str, Any]],
+                events: list[dict[str, Any]]) -> Tracked:
+        note = self._changes(row, f, events)
+        updates.append({**self._values(case, f, print_), "_id": row.id, "closed_at": None, "change_note": note})
+        return Tracked(row.id, case, f, note)
+
+    def _insert(self, new: dict[Key, tuple[CaseRecord, Finding, int]], events: list[dict[str, Any]]) -> list[Tracked]:
+        if not new:
+            return []
+        rows = [{**self._values(case, f, print_), "case_ref": key[0], "obligation": key[1], "ref": key[2],
+                 "first_seen_at": self.now, "closed_at": None, "change_note": None}
+                for key, (case, f, print_) in new.items()]
+        inserted = self.connection.execute(insert(obligation_instance).returning(_i.id, _i.case_ref, _i.obligation,
+                                                                                 _i.ref), rows)
+        tracked: list[Tracked] = []
+        for row in inserted:
+            case, f, _print = new[(row.case_ref, row.obligation, row.ref)]
+            events.append(self._event(row.id, "first_seen", None, f.due_date))
+            tracked.append(Tracked(row.id, case, f, None, new=True))
+        return tracked
 
     def _changes(self, row: Any, f: Finding, events: list[dict[str, Any]]) -> str | None:
         """Record what changed for a known instance and cancel what it made stale; return its change note."""
@@ -158,36 +242,20 @@ class InstanceSync:
                 cancel_unsent(self.connection, row.id, "completed")
         return note
 
-    def _close(self, ids: Sequence[int], events: list[dict[str, Any]]) -> None:
-        if not ids:
-            return
+    def close_unseen(self, rejected: Iterable[str] = ()) -> list[int]:
+        """Close the open instances not reported this tick (the case no longer reports them, or is gone from
+        the source), except those of cases ``rejected`` or flagged for bad data; return their ids."""
+        keep = self.flagged.union(rejected)
+        ids = sorted(instance_id for (case_ref, _o, _r), (instance_id, _p) in self.open.items()
+                     if case_ref not in keep)
+        self.open.clear()
         connection = self.connection
         for start in range(0, len(ids), _IN_CHUNK):
-            chunk = list(ids[start:start + _IN_CHUNK])
-            connection.execute(update(obligation_instance).where(obligation_instance.c.id.in_(chunk))
+            connection.execute(update(obligation_instance).where(_i.id.in_(ids[start:start + _IN_CHUNK]))
                                .values(closed_at=self.now, updated_at=self.now, last_seen_run=self.run_id))
+        if ids:
+            connection.execute(insert(instance_event), [self._event(instance_id, "closed") for instance_id in ids])
         for instance_id in ids:
-            events.append(self._event(instance_id, "closed"))
             cancel_unsent(connection, instance_id, "no longer applies")
         self.closed += len(ids)
-
-    def keep(self, case_refs: Iterable[str]) -> None:
-        """Cases with bad data this tick: their instances stay as they were, not closed."""
-        refs = list(case_refs)
-        for start in range(0, len(refs), _IN_CHUNK):
-            self.connection.execute(
-                update(obligation_instance)
-                .where(obligation_instance.c.case_ref.in_(refs[start:start + _IN_CHUNK]))
-                .values(last_seen_run=self.run_id)
-            )
-
-    def close_unseen(self) -> int:
-        """Close the open instances of cases that were not in the source at all this tick."""
-        ids = [row.id for row in self.connection.execute(
-            select(obligation_instance.c.id).where(obligation_instance.c.last_seen_run != self.run_id,
-                                                   obligation_instance.c.closed_at.is_(None)))]
-        events: list[dict[str, Any]] = []
-        self._close(ids, events)
-        if events:
-            self.connection.execute(insert(instance_event), events)
-        return len(ids)
+        return ids

@@ -14,7 +14,8 @@ This table keeps one row per (instance, due date), written by each tick from its
 
 While overdue a row remembers the highest role it was escalated to, and for a dispute its highest stage
 and, once resolved, the working days from its first known stage start to resolution. A row is written
-only when something about it changed, so a tick over an unchanged caseload writes nothing here.
+only when something about it changed, so a tick over an unchanged caseload writes nothing here: only the
+findings whose instance changed (``Tracked.changed``, checker/state/instances.py) are looked at.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from checker.state.instances import NO_REF, Tracked
-from checker.state.schema import due_occurrence, obligation_instance
+from checker.state.schema import due_occurrence
 from rules.calendar import WorkingCalendar
 from rules.records import Role, Status
 
@@ -57,8 +58,11 @@ class OccurrenceLog:
         return self.calendar.working_days_between(due, met)
 
     def record(self, tracked: Sequence[Tracked]) -> None:
+        """Bring the due occurrences of the CHANGED findings up to date; an unchanged one has nothing to write
+        (its instance's fingerprint covers every value used here) and a new instance has no history to read."""
+        tracked = [t for t in tracked if t.changed]
         known: dict[int, list[Any]] = defaultdict(list)
-        ids = [t.instance_id for t in tracked]
+        ids = [t.instance_id for t in tracked if not t.new]
         for start in range(0, len(ids), _IN_CHUNK):
             rows = self.connection.execute(select(due_occurrence).where(
                 due_occurrence.c.instance_id.in_(ids[start:start + _IN_CHUNK])))
@@ -129,9 +133,10 @@ class OccurrenceLog:
         return values
 
 
-def close_ended_instances(connection: Connection, as_of: date) -> None:
-    """Open rows of instances no longer reported (closed this tick or before) end as ``closed``."""
-    closed = select(obligation_instance.c.id).where(obligation_instance.c.closed_at.is_not(None))
-    connection.execute(update(due_occurrence)
-                       .where(due_occurrence.c.state == "open", due_occurrence.c.instance_id.in_(closed))
-                       .values(state="closed", ended_on=as_of, updated_on=as_of))
+def close_ended_instances(connection: Connection, as_of: date, ids: Sequence[int]) -> None:
+    """The open rows of the instances closed this tick (``ids``) end as ``closed``."""
+    for start in range(0, len(ids), _IN_CHUNK):
+        connection.execute(update(due_occurrence)
+                           .where(due_occurrence.c.state == "open",
+                                  due_occurrence.c.instance_id.in_(ids[start:start + _IN_CHUNK]))
+                           .values(state="closed", ended_on=as_of, updated_on=as_of))

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -137,10 +138,12 @@ obligation_instance = Table(
     Column("team", String(KEY)),
     Column("initials", String(16)),  # for digests and channel cards; no names are kept here
     Column("first_seen_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-    Column("last_seen_run", Integer, ForeignKey("run.id"), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),  # when a tick last changed the row
+    Column("last_seen_run", Integer, ForeignKey("run.id"), nullable=False),  # the run that last changed it
     Column("closed_at", UTCDateTime),  # set while the obligation is no longer reported
     Column("change_note", String(400)),  # what changed, for the next message about it (re-baselining)
+    # A hash of what the tick wrote from the finding (checker/state/instances.py): equal, nothing to write.
+    Column("fingerprint", BigInteger),
     UniqueConstraint("case_ref", "obligation", "ref"),
 )
 
@@ -257,7 +260,7 @@ data_error_log = Table(
     Column("dispute_ref", String(100), nullable=False),  # "" for a cases row
     Column("field", String(100), nullable=False),
     Column("first_seen_on", Date, nullable=False),
-    Column("last_seen_on", Date, nullable=False),
+    Column("last_seen_on", Date, nullable=False),  # the last tick that saw it, once fixed (data_errors.py)
     Column("fixed_on", Date),  # the first tick's as-of date without it
     Column("days_unfixed", Integer),  # calendar days from first seen to fixed
     Index("ix_data_error_log_open", "fixed_on"),
