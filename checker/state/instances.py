@@ -59,6 +59,7 @@ _NONE = "\x00"
 _SEPARATOR = "\x1f"
 
 Key = tuple[str, str, str]  # (case_ref, obligation, ref)
+Seen = tuple[CaseRecord, Finding, int, str]  # a finding, its case, its fingerprint and the case's initials
 _i = obligation_instance.c
 
 
@@ -84,15 +85,22 @@ def initials(case: CaseRecord) -> str:
     return "".join(f"{name.strip()[0].upper()}." for name in names if name and name.strip())
 
 
-def fingerprint(case: CaseRecord, f: Finding) -> int:
+def person_text(case: CaseRecord, initials_: str) -> str:
+    """The case's part of its findings' fingerprints (made once per case): who is told, and how named."""
+    return _SEPARATOR.join(_NONE if v is None else v
+                           for v in (case.adviser_email, case.manager_email, case.team, initials_))
+
+
+def fingerprint(person: str, f: Finding) -> int:
     """A signed 64-bit hash of everything the tick writes from this finding (the instance's values and what
-    its due occurrence is made from); the same in every process, so it can be stored and compared later."""
-    values = (_FINGERPRINT_VERSION, f.status.value, f.due_date, f.completed_on, f.owner.value,
-              f.escalated_to.value if f.escalated_to else None, f.stage, f.working_days_overdue, f.anchor,
-              case.adviser_email, case.manager_email, case.team, initials(case))
-    text = _SEPARATOR.join(_NONE if v is None else str(v) for v in values)
-    digest = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    its due occurrence is made from, ``person`` the case's part); the same in every process, so it can be
+    stored and compared later. None and "" differ: a date or number prints as "None", an enum never as "".
+    """
+    escalated = f.escalated_to.value if f.escalated_to else ""
+    text = (f"{_FINGERPRINT_VERSION}{_SEPARATOR}{f.status.value}{_SEPARATOR}{f.due_date}{_SEPARATOR}"
+            f"{f.completed_on}{_SEPARATOR}{f.owner.value}{_SEPARATOR}{escalated}{_SEPARATOR}{f.stage}{_SEPARATOR}"
+            f"{f.working_days_overdue}{_SEPARATOR}{f.anchor}{_SEPARATOR}{person}")
+    return int.from_bytes(blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big", signed=True)
 
 
 def _date(value: Any) -> str:
@@ -124,7 +132,8 @@ class InstanceSync:
                 self.notes[row.id] = row.change_note
         self.any_closed = bool(connection.execute(select(exists().where(_i.closed_at.is_not(None)))).scalar())
 
-    def _values(self, case: CaseRecord, f: Finding, print_: int) -> dict[str, Any]:
+    def _values(self, seen: Seen) -> dict[str, Any]:
+        case, f, print_, initials_ = seen
         return {
             "status": f.status.value,
             "due_date": f.due_date,
@@ -136,7 +145,7 @@ class InstanceSync:
             "adviser_email": case.adviser_email,
             "manager_email": case.manager_email,
             "team": case.team,
-            "initials": initials(case),
+            "initials": initials_,
             "fingerprint": print_,
             "last_seen_run": self.run_id,
             "updated_at": self.now,
@@ -149,30 +158,31 @@ class InstanceSync:
     def apply(self, batch: Sequence[CaseResult]) -> list[Tracked]:
         """Bring the instances of a batch of valid cases up to date; return the tracked findings."""
         tracked: list[Tracked] = []
-        changed: list[tuple[int, CaseRecord, Finding, int]] = []  # open, with another fingerprint
-        missing: dict[Key, tuple[CaseRecord, Finding, int]] = {}  # no open instance: closed, or new
+        changed: list[tuple[int, Seen]] = []  # open, with another fingerprint
+        missing: dict[Key, Seen] = {}  # no open instance: closed, or new
+        open_, notes = self.open, self.notes
         for result in batch:
             case = result.case
             if result.flagged:
                 self.flagged.add(case.case_ref)
+            initials_ = initials(case)
+            person = person_text(case, initials_)
             for f in result.findings:
                 key = (case.case_ref, f.obligation, f.ref or NO_REF)
-                print_ = fingerprint(case, f)
-                known = self.open.pop(key, None)
+                print_ = fingerprint(person, f)
+                known = open_.pop(key, None)
                 if known is None:
-                    missing[key] = (case, f, print_)
+                    missing[key] = (case, f, print_, initials_)
                 elif known[1] == print_:
-                    tracked.append(Tracked(known[0], case, f, self.notes.get(known[0]), changed=False))
+                    tracked.append(Tracked(known[0], case, f, notes.get(known[0]), changed=False))
                 else:
-                    changed.append((known[0], case, f, print_))
+                    changed.append((known[0], (case, f, print_, initials_)))
         events: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
-        rows = self._rows([instance_id for instance_id, *_ in changed])
-        for instance_id, case, f, print_ in changed:
-            tracked.append(self._update(rows[instance_id], case, f, print_, updates, events))
+        rows = self._rows([instance_id for instance_id, _seen in changed])
+        tracked += [self._update(rows[instance_id], seen, updates, events) for instance_id, seen in changed]
         for row in self._closed_rows(missing):
-            case, f, print_ = missing.pop((row.case_ref, row.obligation, row.ref))
-            tracked.append(self._update(row, case, f, print_, updates, events))
+            tracked.append(self._update(row, missing.pop((row.case_ref, row.obligation, row.ref)), updates, events))
         if updates:
             columns: dict[str, Any] = {name: bindparam(name) for name in updates[0] if name != "_id"}
             self.connection.execute(update(obligation_instance).where(_i.id == bindparam("_id")).values(columns),
@@ -206,23 +216,22 @@ class InstanceSync:
                       if (row.case_ref, row.obligation, row.ref) in missing]
         return found
 
-    def _update(self, row: Any, case: CaseRecord, f: Finding, print_: int, updates: list[dict[str, Any]],
-                events: list[dict[str, Any]]) -> Tracked:
+    def _update(self, row: Any, seen: Seen, updates: list[dict[str, Any]], events: list[dict[str, Any]]) -> Tracked:
+        case, f = seen[0], seen[1]
         note = self._changes(row, f, events)
-        updates.append({**self._values(case, f, print_), "_id": row.id, "closed_at": None, "change_note": note})
+        updates.append({**self._values(seen), "_id": row.id, "closed_at": None, "change_note": note})
         return Tracked(row.id, case, f, note)
 
-    def _insert(self, new: dict[Key, tuple[CaseRecord, Finding, int]], events: list[dict[str, Any]]) -> list[Tracked]:
+    def _insert(self, new: dict[Key, Seen], events: list[dict[str, Any]]) -> list[Tracked]:
         if not new:
             return []
-        rows = [{**self._values(case, f, print_), "case_ref": key[0], "obligation": key[1], "ref": key[2],
-                 "first_seen_at": self.now, "closed_at": None, "change_note": None}
-                for key, (case, f, print_) in new.items()]
+        rows = [{**self._values(seen), "case_ref": key[0], "obligation": key[1], "ref": key[2],
+                 "first_seen_at": self.now, "closed_at": None, "change_note": None} for key, seen in new.items()]
         inserted = self.connection.execute(insert(obligation_instance).returning(_i.id, _i.case_ref, _i.obligation,
                                                                                  _i.ref), rows)
         tracked: list[Tracked] = []
         for row in inserted:
-            case, f, _print = new[(row.case_ref, row.obligation, row.ref)]
+            case, f = new[(row.case_ref, row.obligation, row.ref)][:2]
             events.append(self._event(row.id, "first_seen", None, f.due_date))
             tracked.append(Tracked(row.id, case, f, None, new=True))
         return tracked
