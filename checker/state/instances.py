@@ -44,9 +44,10 @@ from datetime import datetime
 from hashlib import blake2b
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, select, update
 
 from checker.engine import CaseResult
+from checker.state.bulk import insert_rows
 from checker.state.notifications import cancel_unsent
 from checker.state.schema import instance_event, obligation_instance
 from rules.records import CaseRecord, Finding, Status
@@ -61,6 +62,11 @@ _SEPARATOR = "\x1f"
 Key = tuple[str, str, str]  # (case_ref, obligation, ref)
 Seen = tuple[CaseRecord, Finding, int, str]  # a finding, its case, its fingerprint and the case's initials
 _i = obligation_instance.c
+_KEY_COLUMNS = ("id", "case_ref", "obligation", "ref")
+_INSERT_COLUMNS = ("case_ref", "obligation", "ref", "status", "due_date", "completed_on", "owner", "escalated_to",
+                   "stage", "working_days_overdue", "adviser_email", "manager_email", "team", "initials", "fingerprint",
+                   "last_seen_run", "first_seen_at", "updated_at")
+_EVENT_COLUMNS = ("instance_id", "run_id", "at", "event", "old_value", "new_value")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +157,10 @@ class InstanceSync:
             "updated_at": self.now,
         }
 
-    def _event(self, instance_id: int, event: str, old: object = None, new: object = None) -> dict[str, Any]:
-        return {"instance_id": instance_id, "run_id": self.run_id, "at": self.now, "event": event,
-                "old_value": None if old is None else str(old), "new_value": None if new is None else str(new)}
+    def _event(self, instance_id: int, event: str, old: object = None, new: object = None) -> tuple[Any, ...]:
+        """An ``instance_event`` row, its values in the order of ``_EVENT_COLUMNS``."""
+        return (instance_id, self.run_id, self.now, event, None if old is None else str(old),
+                None if new is None else str(new))
 
     def apply(self, batch: Sequence[CaseResult]) -> list[Tracked]:
         """Bring the instances of a batch of valid cases up to date; return the tracked findings."""
@@ -177,7 +184,7 @@ class InstanceSync:
                     tracked.append(Tracked(known[0], case, f, notes.get(known[0]), changed=False))
                 else:
                     changed.append((known[0], (case, f, print_, initials_)))
-        events: list[dict[str, Any]] = []
+        events: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
         rows = self._rows([instance_id for instance_id, _seen in changed])
         tracked += [self._update(rows[instance_id], seen, updates, events) for instance_id, seen in changed]
@@ -188,8 +195,7 @@ class InstanceSync:
             self.connection.execute(update(obligation_instance).where(_i.id == bindparam("_id")).values(columns),
                                     updates)
         tracked += self._insert(missing, events)
-        if events:
-            self.connection.execute(insert(instance_event), events)
+        insert_rows(self.connection, instance_event, _EVENT_COLUMNS, events)
         return tracked
 
     def _rows(self, ids: Sequence[int]) -> dict[int, Any]:
@@ -216,27 +222,29 @@ class InstanceSync:
                       if (row.case_ref, row.obligation, row.ref) in missing]
         return found
 
-    def _update(self, row: Any, seen: Seen, updates: list[dict[str, Any]], events: list[dict[str, Any]]) -> Tracked:
+    def _update(self, row: Any, seen: Seen, updates: list[dict[str, Any]], events: list[tuple[Any, ...]]) -> Tracked:
         case, f = seen[0], seen[1]
         note = self._changes(row, f, events)
         updates.append({**self._values(seen), "_id": row.id, "closed_at": None, "change_note": note})
         return Tracked(row.id, case, f, note)
 
-    def _insert(self, new: dict[Key, Seen], events: list[dict[str, Any]]) -> list[Tracked]:
-        if not new:
-            return []
-        rows = [{**self._values(seen), "case_ref": key[0], "obligation": key[1], "ref": key[2],
-                 "first_seen_at": self.now, "closed_at": None, "change_note": None} for key, seen in new.items()]
-        inserted = self.connection.execute(insert(obligation_instance).returning(_i.id, _i.case_ref, _i.obligation,
-                                                                                 _i.ref), rows)
+    def _insert(self, new: dict[Key, Seen], events: list[tuple[Any, ...]]) -> list[Tracked]:
+        """Insert the new instances (through ``bulk.insert_rows``: at first tick, every one)."""
+        now, run_id = self.now, self.run_id
+        rows = []
+        for (case_ref, obligation, ref), (case, f, print_, initials_) in new.items():
+            rows.append((case_ref, obligation, ref, f.status.value, f.due_date, f.completed_on, f.owner.value,
+                         f.escalated_to.value if f.escalated_to else None, f.stage, f.working_days_overdue,
+                         case.adviser_email, case.manager_email, case.team, initials_, print_, run_id, now, now))
         tracked: list[Tracked] = []
-        for row in inserted:
-            case, f = new[(row.case_ref, row.obligation, row.ref)][:2]
-            events.append(self._event(row.id, "first_seen", None, f.due_date))
-            tracked.append(Tracked(row.id, case, f, None, new=True))
+        for instance_id, case_ref, obligation, ref in insert_rows(self.connection, obligation_instance,
+                                                                  _INSERT_COLUMNS, rows, _KEY_COLUMNS):
+            case, f = new[(case_ref, obligation, ref)][:2]
+            events.append(self._event(instance_id, "first_seen", None, f.due_date))
+            tracked.append(Tracked(instance_id, case, f, None, new=True))
         return tracked
 
-    def _changes(self, row: Any, f: Finding, events: list[dict[str, Any]]) -> str | None:
+    def _changes(self, row: Any, f: Finding, events: list[tuple[Any, ...]]) -> str | None:
         """Record what changed for a known instance and cancel what it made stale; return its change note."""
         note: str | None = row.change_note
         if row.closed_at is not None:
@@ -262,8 +270,7 @@ class InstanceSync:
         for start in range(0, len(ids), _IN_CHUNK):
             connection.execute(update(obligation_instance).where(_i.id.in_(ids[start:start + _IN_CHUNK]))
                                .values(closed_at=self.now, updated_at=self.now, last_seen_run=self.run_id))
-        if ids:
-            connection.execute(insert(instance_event), [self._event(instance_id, "closed") for instance_id in ids])
+        insert_rows(connection, instance_event, _EVENT_COLUMNS, [self._event(n, "closed") for n in ids])
         for instance_id in ids:
             cancel_unsent(connection, instance_id, "no longer applies")
         self.closed += len(ids)

@@ -25,8 +25,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
+from checker.state.bulk import insert_rows
 from checker.state.instances import NO_REF, Tracked
 from checker.state.schema import due_occurrence
 from rules.calendar import WorkingCalendar
@@ -82,8 +83,8 @@ class OccurrenceLog:
             elif any(values[name] != getattr(current, name) for name in _FIELDS):
                 updates.append({**{name: values[name] for name in _FIELDS}, "_id": current.id,
                                 "updated_on": self.as_of})
-        if inserts:
-            self.connection.execute(insert(due_occurrence), inserts)
+        if inserts:  # every one made by _values with no current row: the same keys in the same order
+            insert_rows(self.connection, due_occurrence, tuple(inserts[0]), [tuple(v.values()) for v in inserts])
         if updates:
             columns: dict[str, Any] = {name: bindparam(name) for name in (*_FIELDS, "updated_on")}
             for change in updates:  # executemany needs the same keys in each row
