@@ -5,8 +5,8 @@ one row at a time; on a first tick's half a million instance, event and due-occu
 of what the tick spent writing. Here each column's converter is looked up once, the rows come as tuples
 in the order of ``columns``, and each chunk of them goes as one statement through ``exec_driver_sql``, so a
 database error is still SQLAlchemy's (its parameters hidden, its classes told to the operator:
-``errors.py``): ``INSERT … VALUES (…), (…) [RETURNING …]`` on SQLite, ``INSERT … SELECT * FROM unnest(one
-array per column) [RETURNING …]`` on PostgreSQL.
+``errors.py``): on PostgreSQL ``INSERT … SELECT * FROM unnest(one array per column) [RETURNING …]``; on
+SQLite the driver's own executemany, or with RETURNING ``INSERT … VALUES (…), (…) RETURNING …``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
-_MAX_PARAMETERS = 30000  # bound values in one SQLite statement (it allows 32766)
+_MAX_ROWS = 512  # rows in one SQLite statement, and fewer when 512 would pass its 32766 bound values
+_MAX_VALUES = 32766
 _PER_ARRAY = 5000  # rows in one PostgreSQL statement (one array per column)
 
 
@@ -29,29 +30,36 @@ def insert_rows(connection: Connection, table: Table, columns: Sequence[str], ro
     quote = dialect.identifier_preparer.quote
     converters = [(n, c) for n, c in enumerate(table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                                                for name in columns) if c is not None]
+    if converters:
+        rows = [_converted(row, converters) for row in rows]
     # Only names and types from the Table (quoted) go into the text; every value is a bound parameter.
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "
     tail = f" RETURNING {', '.join(quote(name) for name in returning)}" if returning else ""
+    out: list[Any] = []
     if dialect.name == "postgresql":
         # One array per column, unnested into rows: a short statement whatever the number of rows (the
         # driver parses the text of a long one, placeholder by placeholder, each time it is sent).
         types = ", ".join(f"%s::{table.c[name].type.compile(dialect)}[]" for name in columns)
-        statement, per = f"{head}SELECT * FROM unnest({types}){tail}", _PER_ARRAY  # noqa: S608 (names, types only)
-    else:
-        one = f"({', '.join(['?'] * len(columns))})"
-        statement, per = "", max(1, _MAX_PARAMETERS // len(columns))
-    out: list[Any] = []
-    for start in range(0, len(rows), per):
-        chunk = rows[start:start + per]
-        if converters:
-            chunk = [_converted(row, converters) for row in chunk]
-        if statement:
-            result = connection.exec_driver_sql(statement, tuple(list(values) for values in zip(*chunk, strict=True)))
-        else:
-            text = f"{head}VALUES {', '.join([one] * len(chunk))}{tail}"
-            result = connection.exec_driver_sql(text, tuple(value for row in chunk for value in row))
-        if returning:
-            out += result.all()
+        statement = f"{head}SELECT * FROM unnest({types}){tail}"  # noqa: S608 (names and types only)
+        for start in range(0, len(rows), _PER_ARRAY):
+            arrays = tuple(list(values) for values in zip(*rows[start:start + _PER_ARRAY], strict=True))
+            result = connection.exec_driver_sql(statement, arrays)
+            if returning:
+                out += result.all()
+        return out
+    one = f"({', '.join(['?'] * len(columns))})"
+    if not returning:  # one short statement, run for every row by the driver (executemany)
+        connection.exec_driver_sql(f"{head}VALUES {one}", list(map(tuple, rows)))
+        return out
+    # SQLite returns nothing from executemany: rows of values in one statement, in chunks of a power of two
+    # (the driver caches each statement text it prepares, so only a few texts are ever made).
+    most = 1 << (min(_MAX_ROWS, _MAX_VALUES // len(columns)).bit_length() - 1)
+    start = 0
+    while start < len(rows):
+        size = min(most, 1 << ((len(rows) - start).bit_length() - 1))
+        values = tuple(value for row in rows[start:start + size] for value in row)
+        out += connection.exec_driver_sql(f"{head}VALUES {', '.join([one] * size)}{tail}", values).all()
+        start += size
     return out
 
 
