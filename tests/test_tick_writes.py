@@ -7,7 +7,10 @@ too), and the tables are compared row by row before and after.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -221,3 +224,23 @@ def test_a_fixed_data_error_keeps_the_last_tick_that_saw_it(app: App, tmp_path: 
     assert (row.first_seen_on, row.last_seen_on, row.fixed_on, row.days_unfixed) == (
         MONDAY, MONDAY + timedelta(days=1), MONDAY + timedelta(days=3), 3)
     assert diff(before, snapshot(app))["data_error_log"] == (0, 1, 0)
+
+
+_PRINT = """
+from datetime import date
+from checker.state.instances import fingerprint, initials, person_code
+from rules.records import CaseRecord, Finding, Role, Status
+case = CaseRecord("C1", date(2006, 3, 1), given_name="Sam", family_name="Khan", adviser_email="pa@example.org",
+                  team="North")
+finding = Finding("C1", "custody-release-review", None, Status.OVERDUE, date(2026, 11, 16), None, Role.ADVISER,
+                  Role.MANAGER, "000 s14", 5, anchor=date(2027, 2, 16))
+print(fingerprint(person_code(case, initials(case)), finding))
+"""
+
+
+def test_a_fingerprint_is_the_same_in_every_process() -> None:
+    """It is stored and compared by later ticks: Python's per-process hash seed must not change it."""
+    prints = {subprocess.run([sys.executable, "-c", _PRINT], env={**os.environ, "PYTHONHASHSEED": seed},
+                             capture_output=True, text=True, check=True).stdout for seed in ("1", "2", "random")}
+    assert len(prints) == 1
+    assert -(2**63) <= int(prints.pop()) < 2**63

@@ -50,12 +50,12 @@ from checker.engine import CaseResult
 from checker.state.bulk import insert_rows
 from checker.state.notifications import cancel_unsent
 from checker.state.schema import instance_event, obligation_instance
-from rules.records import CaseRecord, Finding, Status
+from rules.records import CaseRecord, Finding, Role, Status
 
 NO_REF = ""
 _IN_CHUNK = 500
 _STREAM = 5000  # rows a fetch of the opening stream brings (a server-side cursor on PostgreSQL)
-_FINGERPRINT_VERSION = "1"  # change it when what the fingerprint covers changes: every row is rewritten once
+_FINGERPRINT_VERSION = 1  # change it when what the fingerprint covers changes: every row is rewritten once
 _NONE = "\x00"
 _SEPARATOR = "\x1f"
 
@@ -91,22 +91,35 @@ def initials(case: CaseRecord) -> str:
     return "".join(f"{name.strip()[0].upper()}." for name in names if name and name.strip())
 
 
-def person_text(case: CaseRecord, initials_: str) -> str:
-    """The case's part of its findings' fingerprints (made once per case): who is told, and how named."""
-    return _SEPARATOR.join(_NONE if v is None else v
-                           for v in (case.adviser_email, case.manager_email, case.team, initials_))
-
-
-def fingerprint(person: str, f: Finding) -> int:
-    """A signed 64-bit hash of everything the tick writes from this finding (the instance's values and what
-    its due occurrence is made from, ``person`` the case's part); the same in every process, so it can be
-    stored and compared later. None and "" differ: a date or number prints as "None", an enum never as "".
-    """
-    escalated = f.escalated_to.value if f.escalated_to else ""
-    text = (f"{_FINGERPRINT_VERSION}{_SEPARATOR}{f.status.value}{_SEPARATOR}{f.due_date}{_SEPARATOR}"
-            f"{f.completed_on}{_SEPARATOR}{f.owner.value}{_SEPARATOR}{escalated}{_SEPARATOR}{f.stage}{_SEPARATOR}"
-            f"{f.working_days_overdue}{_SEPARATOR}{f.anchor}{_SEPARATOR}{person}")
+def _stable(text: str) -> int:
+    """A 64-bit hash of ``text`` that is the same in every process (Python's own ``hash`` of a str is not)."""
     return int.from_bytes(blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big", signed=True)
+
+
+_CODES = {member: _stable(f"{type(member).__name__}:{member.value}") for kind in (Status, Role) for member in kind}
+_OFFSET = 1 << 40  # keeps a stored number off -1, which Python hashes as -2
+
+
+def person_code(case: CaseRecord, initials_: str) -> int:
+    """The case's part of its findings' fingerprints, made once per case: who is told, and how named."""
+    return _stable(_SEPARATOR.join(_NONE if v is None else v
+                                   for v in (case.adviser_email, case.manager_email, case.team, initials_)))
+
+
+def fingerprint(person: int, f: Finding) -> int:
+    """A signed 64-bit hash of everything the tick writes from this finding: the instance's values and what
+    its due occurrence is made from (``person``: the case's part, ``person_code``).
+
+    It must be the same in every process, as it is stored and compared by later ticks: Python randomises the
+    hash of a str, bytes or date per process but not that of an int or of a tuple of ints, so every value
+    goes in as an int (a date as its ordinal, None as 0, an enum as a stable hash of its value). A Python
+    that hashed tuples differently would find every instance changed once, and rewrite it.
+    """
+    completed, anchor, escalated, stage = f.completed_on, f.anchor, f.escalated_to, f.stage
+    return hash((_FINGERPRINT_VERSION, person, _CODES[f.status], f.due_date.toordinal(),
+                 completed.toordinal() if completed else 0, _CODES[f.owner], _CODES[escalated] if escalated else 0,
+                 _OFFSET + stage if stage is not None else 0, _OFFSET + f.working_days_overdue,
+                 anchor.toordinal() if anchor else 0))
 
 
 def _date(value: Any) -> str:
@@ -132,10 +145,10 @@ class InstanceSync:
         query = select(_i.id, _i.case_ref, _i.obligation, _i.ref, _i.fingerprint, _i.change_note).where(
             _i.closed_at.is_(None)).execution_options(yield_per=_STREAM)
         intern = sys.intern  # a few obligation names, shared by every key
-        for row in connection.execute(query):
-            self.open[(row.case_ref, intern(row.obligation), row.ref)] = (row.id, row.fingerprint)
-            if row.change_note is not None:
-                self.notes[row.id] = row.change_note
+        for instance_id, case_ref, obligation, ref, print_, note in connection.execute(query):  # unpacked: faster
+            self.open[(case_ref, intern(obligation), ref)] = (instance_id, print_)
+            if note is not None:
+                self.notes[instance_id] = note
         self.any_closed = bool(connection.execute(select(exists().where(_i.closed_at.is_not(None)))).scalar())
 
     def _values(self, seen: Seen) -> dict[str, Any]:
@@ -173,7 +186,7 @@ class InstanceSync:
             if result.flagged:
                 self.flagged.add(case.case_ref)
             initials_ = initials(case)
-            person = person_text(case, initials_)
+            person = person_code(case, initials_)
             for f in result.findings:
                 key = (case.case_ref, f.obligation, f.ref or NO_REF)
                 print_ = fingerprint(person, f)
