@@ -2,8 +2,9 @@
 
 ``checker columns`` prints it; ``checker check`` and ``checker config check`` use ``missing_columns`` to
 say which columns the profile reads that the source lacks (they read as empty in every row, so the
-obligations that need them never see a date: not an error, but worth knowing). docs/input.md is the
-same contract in prose.
+obligations that need them never see a date: not an error, but worth knowing), and ``uncarried`` to name
+the obligations such a source cannot check in full (docs/decisions.md, "An obligation a source cannot
+carry"). docs/input.md is the same contract in prose.
 """
 
 from __future__ import annotations
@@ -78,3 +79,39 @@ def describe_missing(profile: Profile, missing: Mapping[str, tuple[str, ...]], s
     count = len(missing)
     return (f"profile {profile.name} reads {count} column{'s' if count != 1 else ''} that {source} does not "
             f"have, so they read as empty in every row: {listed}")
+
+
+#: What each base kind reads, for "which <it> does not hold" (``checker.sources.registry.BASE_KINDS``).
+BASE_NAMES: Mapping[str, str] = {
+    "csv": "the cases file",
+    "sql": "the cases query",
+    "ssd": "an SSD database",
+    "ssda903": "the SSDA903 return",
+    "annex_a": "an Annex A List 9",
+}
+
+
+def uncarried(profile: Profile, present: Iterable[str], disputes: bool = True) -> dict[str, tuple[str, ...]]:
+    """The profile's obligations a source cannot check in full, in profile order: a case obligation that
+    reads a column ``present`` (what every part of the source fills) lacks → those columns, sorted; a
+    dispute obligation, when the source gives no disputes (``disputes`` false) → ``("disputes",)``."""
+    have = frozenset(present)
+    found = {o.id: tuple(sorted(o.columns - have)) for o, _ in profile.case_obligations if not o.columns <= have}
+    if not disputes:
+        found |= {o.id: ("disputes",) for o, _ in profile.dispute_obligations}
+    return found
+
+
+def describe_uncarried(obligation: str, columns: tuple[str, ...], holds: str) -> str:
+    """One line: an obligation the source cannot check in full, why, what its findings then are, and the fix.
+
+    ``holds``: which part lacks the columns, as a clause ("which the SSDA903 return does not hold")."""
+    if columns == ("disputes",):
+        return (f"not checked: {obligation} needs the disputes, {holds}, so no dispute is checked; give them "
+                f"in a disputes file (--disputes, or an events supplement's disputes: docs/inputs.md)")
+    listed = ", ".join(columns)
+    them = "they read" if len(columns) > 1 else "it reads"
+    return (f"not checked: {obligation} needs {listed}, {holds}, so {them} as empty in every case and its "
+            f"findings are incomplete (never met on a date the source does not hold, and it may not apply "
+            f"where it should); give {'them' if len(columns) > 1 else 'it'} in an events supplement "
+            f"(docs/inputs.md)")

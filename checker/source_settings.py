@@ -1,5 +1,5 @@
 """The settings of a source's parts: ``[sources.NAME]`` (a base, with ``kind`` and ``supplements``) and
-``[supplements.NAME]`` (a supplementary events file or a staff directory), docs/sources.md.
+``[supplements.NAME]`` (a supplementary events file or a staff directory), docs/inputs.md.
 
 A base is the canonical CSV pair (``csv``), operator-written SQL (``sql``), the Standard Safeguarding
 Dataset's tables in any SQLAlchemy database (``ssd``), a folder of SSDA903 return files (``ssda903``) or

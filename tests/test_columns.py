@@ -80,16 +80,16 @@ def test_missing_columns_are_those_the_profiles_obligations_read() -> None:
     assert "bnb_since" not in missing  # Kent does not read it
 
 
-def test_check_says_which_columns_the_profile_reads_that_the_input_lacks(tmp_path: Path) -> None:
+def test_check_names_each_obligation_that_reads_a_column_the_input_lacks(tmp_path: Path) -> None:
     cases = write_rows(tmp_path / "cases.csv", [{"case_ref": "C1", "date_of_birth": "2008-01-01",
-                                                 "planned_move_on": "2026-04-01"}])
+                                                 "planned_move_on": "2026-04-01", "move_plan_agreed_on": ""}])
     code, out, err = invoke("check", "--profile", "kent", "--cases", str(cases), "--as-of", "2026-03-02",
                             "--format", "json")
     assert code == 0
-    json.loads(out)  # the note goes to stderr, the document stays whole
-    assert "profile kent reads" in err
-    assert "housing_contact_on (pre-move-housing-contact)" in err
-    assert "planned_move_on (" not in err  # the input has it
+    json.loads(out)  # the notes go to stderr, the document stays whole
+    assert ("checker: not checked: pre-move-housing-contact needs housing_contact_on, which the cases file does "
+            "not hold, so it reads as empty in every case") in err
+    assert "not checked: planned-move" not in err  # the input has both its columns
 
 
 def test_check_says_nothing_when_every_column_is_there(tmp_path: Path) -> None:
@@ -97,10 +97,16 @@ def test_check_says_nothing_when_every_column_is_there(tmp_path: Path) -> None:
     wanted = {c for o in kent.obligations for c in o.columns} | {"case_ref", "date_of_birth"}
     cases = write_rows(tmp_path / "cases.csv", [dict.fromkeys(sorted(wanted), "") |
                                                 {"case_ref": "C1", "date_of_birth": "2008-01-01"}])
-    code, _out, err = invoke("check", "--profile", "kent", "--cases", str(cases), "--as-of", "2026-03-02",
-                             "--format", "json")
+    disputes = tmp_path / "disputes.csv"
+    disputes.write_text("dispute_ref,case_ref,stage,stage_started_on,resolved_on\n", encoding="utf-8")
+    code, _out, err = invoke("check", "--profile", "kent", "--cases", str(cases), "--disputes", str(disputes),
+                             "--as-of", "2026-03-02", "--format", "json")
     assert code == 0
-    assert "reads" not in err
+    assert "not checked" not in err
+    _code, _out, err = invoke("check", "--profile", "kent", "--cases", str(cases), "--as-of", "2026-03-02")
+    assert err == ("checker: not checked: dispute-escalation needs the disputes, which the cases file does not "
+                   "hold, so no dispute is checked; give them in a disputes file (--disputes, or an events "
+                   "supplement's disputes: docs/inputs.md)\n")
 
 
 def test_config_check_names_the_missing_columns_per_source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

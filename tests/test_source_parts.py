@@ -1,4 +1,4 @@
-"""A source made of parts (docs/sources.md): a base, supplementary events files and a staff directory,
+"""A source made of parts (docs/inputs.md): a base, supplementary events files and a staff directory,
 joined on ``case_ref``, with the documented precedence and every difference reported without its values."""
 
 from __future__ import annotations

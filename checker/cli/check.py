@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from checker import literal
-from checker.cli.columns import note_missing_columns
+from checker.cli.columns import holder, note_uncarried
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
     as_of_option,
@@ -51,7 +51,7 @@ def check(as_of: date, profile: str | None, cases: Path | None, disputes: Path |
     settings = Settings()
     loaded = load_profile(profile or settings.profile, settings.config_dir)
     opened = open_source(settings, cases, disputes, source)
-    note_missing_columns(loaded, opened)
+    note_uncarried(loaded, opened, holder(settings, source, cases is not None))
     for unknown in opened.unknown_columns():  # on stderr: the JSON document on stdout stays as specified
         literal.echo(f"checker: note: {unknown.describe()}", err=True)
     evaluation = Evaluation(opened, loaded, as_of)

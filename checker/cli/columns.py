@@ -7,12 +7,13 @@ import click
 from checker import literal
 from checker.cli.common import profile_option, reports_failures
 from checker.columns import (
+    BASE_NAMES,
     TYPE_RULES,
     ColumnUse,
     case_column_uses,
-    describe_missing,
+    describe_uncarried,
     dispute_column_uses,
-    missing_columns,
+    uncarried,
 )
 from checker.profiles import Profile, load_profile
 from checker.settings import Settings
@@ -58,8 +59,18 @@ def _table(uses: list[ColumnUse]) -> None:
         literal.echo(f"  {column.name:<{width}}  {column.type:<5}  {needed:<8}  {used or '(not read)'}")
 
 
-def note_missing_columns(profile: Profile, source: Source) -> None:
-    """On stderr (stdout may hold the JSON document): the columns the profile reads that the source lacks."""
-    missing = missing_columns(profile, source.case_columns())
-    if missing:
-        literal.echo(f"checker: note: {describe_missing(profile, missing, 'the cases input')}", err=True)
+def note_uncarried(profile: Profile, source: Source, holds: str) -> None:
+    """On stderr (stdout may hold the JSON document), a line per obligation of the profile that reads a
+    column no part of the source fills (``holds``: ``holder()``'s clause, for the message)."""
+    for obligation, columns in uncarried(profile, source.case_columns(), bool(source.dispute_columns())).items():
+        literal.echo(f"checker: {describe_uncarried(obligation, columns, holds)}", err=True)
+
+
+def holder(settings: Settings, name: str | None, cases_file: bool = False) -> str:
+    """What source ``name`` (the default source when ``None``) cannot hold: "which ... hold(s)"
+    (the cases file of ``--cases`` when ``cases_file``)."""
+    entry = None if cases_file else settings.sources.get(name or settings.default_source or "")
+    base = "the cases file" if entry is None else BASE_NAMES.get(entry.kind, f"the {entry.kind} source")
+    if entry is not None and entry.supplements:
+        return f"which neither {base} nor its supplements hold"
+    return f"which {base} does not hold"

@@ -2,9 +2,9 @@
 
 Per source: its description, then a line per part (the base's rows and the columns it filled; each
 supplement's matches, the columns it filled, its ``case_ref``s the base does not hold and the rows it
-refused; the staff directory's rows and what it filled), the columns no part knows, and the columns the
-profile reads that no part fills. Nothing is evaluated or sent; no line quotes a record. Exit status 2
-when a source cannot be read.
+refused; the staff directory's rows and what it filled), the columns no part knows, the columns the
+profile reads that no part fills, and a line per obligation those leave not checked (docs/decisions.md).
+Nothing is evaluated or sent; no line quotes a record. Exit status 2 when a source cannot be read.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import sys
 import click
 
 from checker import literal
+from checker.cli.columns import holder
 from checker.cli.common import EXIT_CANNOT_RUN, reports_failures
-from checker.columns import missing_columns
+from checker.columns import describe_uncarried, missing_columns, uncarried
 from checker.profiles import Profile, load_profile
 from checker.settings import Settings
 from checker.sources import SourceError
@@ -36,7 +37,7 @@ def sources_check(name: str | None) -> None:
     settings = Settings()
     names = [name] if name else sorted(settings.sources)
     if not names:
-        raise SourceError("no source is configured: add [sources.NAME] to the settings (docs/sources.md)")
+        raise SourceError("no source is configured: add [sources.NAME] to the settings (docs/inputs.md)")
     profile = load_profile(settings.profile, settings.config_dir)
     failed = 0
     for each in names:
@@ -67,5 +68,7 @@ def _report(settings: Settings, name: str, profile: Profile) -> None:
         missing = missing_columns(profile, columns)
         if missing:
             literal.echo(f"  no part fills: {', '.join(sorted(missing))}")
+        for obligation, needs in uncarried(profile, columns, bool(source.dispute_columns())).items():
+            literal.echo(f"  {describe_uncarried(obligation, needs, holder(settings, name))}")
     finally:
         dispose(source)

@@ -1,4 +1,4 @@
-"""Case records from the List 9 (care leavers) sheet of an Ofsted Annex A workbook (.xlsx), docs/sources.md.
+"""Case records from the List 9 (care leavers) sheet of an Ofsted Annex A workbook (.xlsx), docs/inputs.md.
 
 The sheet is read with openpyxl in read-only mode (a row at a time). Its first row names the columns of
 the January 2024 layout; names are compared in any case and spacing. Mapping:

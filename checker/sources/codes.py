@@ -1,4 +1,4 @@
-"""The national codes the SSD, SSDA903 and Annex A bases read, and what each means here (docs/sources.md).
+"""The national codes the SSD, SSDA903 and Annex A bases read, and what each means here (docs/inputs.md).
 
 Placement and legal status codes are the DfE's SSDA903 codes (the SSD's placement type and legal status
 hold the same codes). A code outside these lists is a data error of the case naming the code (a code is

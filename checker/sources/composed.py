@@ -1,4 +1,4 @@
-"""A source made of a base and supplements, joined on the person id (``case_ref``), docs/sources.md.
+"""A source made of a base and supplements, joined on the person id (``case_ref``), docs/inputs.md.
 
 Precedence, field by field: the base's value when it has one; else the first supplement (in the order
 ``supplements`` names them) that has one; the staff directory fills ``adviser_email``, ``manager_email``

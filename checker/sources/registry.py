@@ -1,4 +1,4 @@
-"""The registry of source kinds: the one place a base kind is added (docs/architecture.md, docs/sources.md).
+"""The registry of source kinds: the one place a base kind is added (docs/architecture.md, docs/inputs.md).
 
 A base kind is one module of ``checker/sources/`` holding
 

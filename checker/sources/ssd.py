@@ -4,7 +4,7 @@ The tables and fields are the SSD's own (its object definitions, ``data/objects/
 repository data-to-insight/ssd-data-model): only the fields read here are declared. One SQLAlchemy Core
 query (window functions, outer joins, no dialect-specific SQL) runs on PostgreSQL, SQL Server, Oracle and
 SQLite. A person is read when they have a care-leaver row or a looked-after episode. Mapping
-(docs/sources.md):
+(docs/inputs.md):
 
 - ``case_ref``, ``given_name``, ``family_name``, ``date_of_birth``: ``ssd_person`` (``pers_person_id``,
   ``pers_forename``, ``pers_surname``, ``pers_dob``);
@@ -169,7 +169,7 @@ class SsdSource:
                               f"{str(exc).strip().splitlines()[0]}") from None
         if missing and "." in missing[0]:
             raise SourceError(f"{self.description} has no SSD field {', '.join(missing)}; the SSD base reads "
-                              "the fields of docs/sources.md")
+                              "the fields of docs/inputs.md")
         if missing:
             raise SourceError(f"{self.description} has no SSD table {', '.join(missing)}; the SSD base reads "
                               f"{', '.join(TABLE_NAMES)}")

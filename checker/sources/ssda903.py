@@ -1,4 +1,4 @@
-"""Case records from a folder of SSDA903 return files (CSV), each recognised by its columns (docs/sources.md).
+"""Case records from a folder of SSDA903 return files (CSV), each recognised by its columns (docs/inputs.md).
 
 Read: the header file (CHILD, SEX, DOB, ETHNIC, …), the episodes file (CHILD, DECOM, RNE, LS, CIN, PLACE,
 PLACE_PROVIDER, DEC, REC, REASON_PLACE_CHANGE, …) and the OC3 file (CHILD, DOB, IN_TOUCH, ACTIV, ACCOM).
