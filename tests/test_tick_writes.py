@@ -25,6 +25,7 @@ from support.state_db import BACKENDS, empty_state_url
 from checker.app import App
 from checker.settings import RoutingSettings, Settings
 from checker.sources import CsvSource
+from checker.state.database import open_database, upgrade
 from checker.state.schema import data_error_log, due_occurrence, instance_event, metadata, obligation_instance, run
 
 MONDAY = date(2026, 11, 23)
@@ -244,3 +245,18 @@ def test_a_fingerprint_is_the_same_in_every_process() -> None:
                              capture_output=True, text=True, check=True).stdout for seed in ("1", "2", "random")}
     assert len(prints) == 1
     assert -(2**63) <= int(prints.pop()) < 2**63
+
+
+@pytest.mark.postgres
+def test_postgresql_statements_are_never_prepared_on_the_server(fresh_postgres_url: str) -> None:
+    """A plan prepared while the tables were empty would be kept as they grew (a whole-table scan per look-up)."""
+    engine = open_database(fresh_postgres_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        for _ in range(10):  # psycopg would prepare after 5 runs of the same statement
+            connection.execute(select(run.c.id).where(run.c.id == 1))
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        assert driver.prepare_threshold is None
+        prepared = connection.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements").scalar()
+    assert prepared == 0
