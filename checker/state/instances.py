@@ -98,6 +98,8 @@ def _stable(text: str) -> int:
 
 _CODES = {member: _stable(f"{type(member).__name__}:{member.value}") for kind in (Status, Role) for member in kind}
 _OFFSET = 1 << 40  # keeps a stored number off -1, which Python hashes as -2
+_NO_PRINT = 1 << 64  # beyond any fingerprint (a signed 64-bit number)
+_ID = (1 << 32) - 1  # the id's bits in the open instances' packed values (ids are 32-bit integers)
 
 
 def person_code(case: CaseRecord, initials_: str) -> int:
@@ -138,7 +140,9 @@ class InstanceSync:
         self.run_id = run_id
         self.now = now
         self.closed = 0
-        self.open: dict[Key, tuple[int, int | None]] = {}  # not yet reported this tick: id, fingerprint
+        # Not yet reported this tick: the fingerprint and id in one int (fingerprint << 32 | id), 40 bytes, not
+        # the 120 of a tuple of two; a row without a fingerprint gets one no finding can have (1 << 64).
+        self.open: dict[Key, int] = {}
         self.notes: dict[int, str] = {}  # the open instances' change notes (few)
         self.flagged: set[str] = set()  # cases reported with bad data this tick
         # yield_per on the statement, not the connection: it streams this query only (a server-side cursor).
@@ -146,7 +150,8 @@ class InstanceSync:
             _i.closed_at.is_(None)).execution_options(yield_per=_STREAM)
         intern = sys.intern  # a few obligation names, shared by every key
         for instance_id, case_ref, obligation, ref, print_, note in connection.execute(query):  # unpacked: faster
-            self.open[(case_ref, intern(obligation), ref)] = (instance_id, print_)
+            packed = (_NO_PRINT if print_ is None else print_) << 32 | instance_id
+            self.open[(case_ref, intern(obligation), ref)] = packed
             if note is not None:
                 self.notes[instance_id] = note
         self.any_closed = bool(connection.execute(select(exists().where(_i.closed_at.is_not(None)))).scalar())
@@ -193,10 +198,11 @@ class InstanceSync:
                 known = open_.pop(key, None)
                 if known is None:
                     missing[key] = (case, f, print_, initials_)
-                elif known[1] == print_:
-                    tracked.append(Tracked(known[0], case, f, notes.get(known[0]), changed=False))
+                elif known >> 32 == print_:
+                    instance_id = known & _ID
+                    tracked.append(Tracked(instance_id, case, f, notes.get(instance_id), changed=False))
                 else:
-                    changed.append((known[0], (case, f, print_, initials_)))
+                    changed.append((known & _ID, (case, f, print_, initials_)))
         events: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
         rows = self._rows([instance_id for instance_id, _seen in changed])
@@ -276,7 +282,7 @@ class InstanceSync:
         """Close the open instances not reported this tick (the case no longer reports them, or is gone from
         the source), except those of cases ``rejected`` or flagged for bad data; return their ids."""
         keep = self.flagged.union(rejected)
-        ids = sorted(instance_id for (case_ref, _o, _r), (instance_id, _p) in self.open.items()
+        ids = sorted(known & _ID for (case_ref, _o, _r), known in self.open.items()
                      if case_ref not in keep)
         self.open.clear()
         connection = self.connection
