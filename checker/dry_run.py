@@ -1,11 +1,12 @@
-"""``checker run --once --dry-run``: who would be told what, with subjects; nothing sent, nothing written.
+"""``checker plan`` (``run --once --dry-run``): who would be told what, with subjects; nothing sent or written.
 
 The tick is planned exactly as a real one (the same code, ``Tick.rehearse``) inside one transaction of
 the state database, the messages it would send are rendered for their subjects, and the transaction is
 rolled back: no run row, no instance, no notification, no outbox row remains, and no channel is built.
 With no state database yet, the plan is made in a throwaway one (what the first tick would send), and
 none is created where the settings point. A state database on an older schema is not migrated: the dry
-run asks for ``checker db upgrade`` instead.
+run asks for ``checker db upgrade`` instead. Given ``today``, the as-of rule of ``run --once``
+(``checker/as_of.py``) is kept: an as-of date it would refuse is refused, with the same reason.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from checker.app import App
+from checker.as_of import history_problem
 from checker.rendering import RenderingError
 from checker.sources.base import Source
 from checker.state import outbox as box
@@ -79,15 +81,26 @@ def _rehearse(app: App, source: Source, as_of: date, now: datetime, digests: boo
     return Rehearsal(report, messages, int(waiting), fresh)
 
 
+def _check_as_of(engine: Engine, as_of: date, today: date | None) -> None:
+    problem = None if today is None else history_problem(engine, as_of, today)
+    if problem is not None:
+        raise DryRunError(f"{problem}. `checker run --once` would refuse this date, so there is nothing to plan; "
+                          "nothing was written. Only on a scratch copy of the state database: --scratch-state")
+
+
 def dry_run(app_for: Callable[[Engine], App], state_url: str, source: Source, as_of: date, now: datetime, *,
-            digests: bool | None = None, guarded: bool = True) -> Rehearsal:
-    """Plan a tick and roll it back; ``app_for(engine)`` composes the application over the engine given."""
+            digests: bool | None = None, guarded: bool = True, today: date | None = None) -> Rehearsal:
+    """Plan a tick and roll it back; ``app_for(engine)`` composes the application over the engine given.
+
+    With ``today`` (Europe/London), an ``as_of`` that ``run --once`` would refuse raises ``DryRunError``
+    before anything is planned; ``None`` (a scratch copy of the state database) allows any date."""
     engine = open_existing(state_url)
     if engine is None:
         with tempfile.TemporaryDirectory(prefix="checker-dry-run-") as folder:
             throwaway = open_database(f"sqlite:///{Path(folder) / 'state.sqlite'}")
             try:
                 upgrade(throwaway)
+                _check_as_of(throwaway, as_of, today)
                 return _rehearse(app_for(throwaway), source, as_of, now, digests, guarded, fresh=True)
             finally:
                 throwaway.dispose()
@@ -96,6 +109,7 @@ def dry_run(app_for: Callable[[Engine], App], state_url: str, source: Source, as
         if revision != newest:
             raise DryRunError(f"the state database is at schema revision {revision}, not the newest {newest}; "
                               "a dry run does not migrate it: run `checker db upgrade` first")
+        _check_as_of(engine, as_of, today)
         return _rehearse(app_for(engine), source, as_of, now, digests, guarded, fresh=False)
     finally:
         engine.dispose()
@@ -105,7 +119,7 @@ def describe(rehearsal: Rehearsal, plural: Callable[[int, str], str]) -> str:
     """What the dry run found, for the terminal: the counts, then one line per message."""
     r = rehearsal.report
     lines = [
-        f"Dry run as of {r.as_of}: nothing was sent and nothing was written"
+        f"Plan as of {r.as_of} (a dry run): nothing was sent and nothing was written"
         + (" (there is no state database yet: this is what the first tick would send)." if rehearsal.fresh
            else "."),
         f"{plural(r.cases_read, 'case')} read ({r.cases_rejected} rejected), {plural(r.findings, 'finding')} "

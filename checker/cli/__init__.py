@@ -34,6 +34,7 @@ COMMANDS: dict[str, Entry] = {
                      "The columns the profile reads: type, required or optional, and the obligations that use each."),
     "run": Entry("checker.cli.run:run",
                  "The daemon: tick on schedule, deliver, serve /healthz, /readyz and /metrics."),
+    "plan": Entry("checker.cli.plan:plan", "Who the next tick would tell what, with each message's subject."),
     "outbox": Entry("checker.cli.records:outbox", "List held and parked messages (--all: everything recent)."),
     "snooze": Entry("checker.cli.suppressions:snooze",
                     "Snoozes: `snooze CASE_REF OBLIGATION --until D --reason R` (or `snooze add`) records one; "

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import click
 import httpx
-from sqlalchemy import Engine
 
 from checker import literal
 from checker.app import App, utc_now
+from checker.as_of import history_problem
 from checker.channels import ChannelSetupError, build_channels
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
@@ -31,15 +31,12 @@ from checker.cli.common import (
     today_in_london,
 )
 from checker.daemon import Daemon
-from checker.dry_run import DryRunError, describe, dry_run
 from checker.health import HealthServerError
 from checker.logs import configure_logging
 from checker.metrics import Metrics
 from checker.planning.guard import TickAbortedError
-from checker.profiles import load_profile
 from checker.settings import Settings
 from checker.sources.factory import named_source, open_source
-from checker.state.runs import last_good_run
 from checker.tick import TickReport
 
 EXIT_ABORTED = 1
@@ -96,45 +93,6 @@ def run_tick(app: App, settings: Settings, cases: Path | None, disputes: Path | 
             sys.exit(EXIT_ABORTED)
 
 
-def history_problem(app: App, as_of: date, today: date) -> str | None:
-    """Why a one-shot tick as of ``as_of`` would rewrite the state's history, or ``None`` when it would not.
-
-    The state database records what was told when; a tick for a day before the last good tick re-plans
-    and re-sends for a day already past and makes the instances' history go back and forth, and one for a
-    day after today sends reminders and escalations that are not due yet.
-    """
-    if as_of > today:
-        return (f"--as-of {as_of} is after today ({today} in Europe/London): a tick for a future day would send "
-                "reminders and escalations that are not due yet")
-    with app.engine.connect() as connection:
-        last = last_good_run(connection, ("tick", "digest"))
-    if last is not None and as_of < last.as_of:
-        return (f"--as-of {as_of} is before the last good tick (run {last.id}, as of {last.as_of}): a tick for an "
-                "earlier day would plan and send again for days already told, and rewrite the history")
-    return None
-
-
-def rehearse(settings: Settings, profile: str | None, cases: Path | None, disputes: Path | None,
-             source: str | None, as_of: date, *, digests: bool | None, guarded: bool) -> None:
-    """``run --once --dry-run``: plan the tick, print who would get what, and keep nothing."""
-    loaded = load_profile(profile or settings.profile, settings.config_dir)
-
-    def app_for(engine: Engine) -> App:
-        return App(settings, loaded, engine)
-
-    try:
-        rehearsal = dry_run(app_for, settings.state_url.get_secret_value(),
-                            open_source(settings, cases, disputes, source), as_of, utc_now(),
-                            digests=digests, guarded=guarded)
-    except DryRunError as exc:
-        literal.echo(f"checker: {exc}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
-    except TickAbortedError as exc:
-        literal.echo(f"checker: {exc}. (A dry run: nothing was written and the operator was not told.)", err=True)
-        sys.exit(EXIT_ABORTED)
-    literal.echo(describe(rehearsal, plural))
-
-
 def serve(settings: Settings, profile: str | None, source: str | None, log_level: str) -> None:
     """Run the daemon until SIGTERM or SIGINT."""
     try:
@@ -177,7 +135,7 @@ def serve(settings: Settings, profile: str | None, source: str | None, log_level
 @click.option("--log-level", default="INFO", show_default=True, metavar="LEVEL",
               help="The daemon's log level (JSON lines on stdout).")
 @click.option("--dry-run", is_flag=True,
-              help="With --once: print who would be told what, with subjects; send nothing, write nothing.")
+              help="With --once: the same as `checker plan` (who would be told what; nothing sent or written).")
 @reports_failures
 def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disputes: Path | None,
         source: str | None, digests: bool | None, accept_drop: bool, scratch_state: bool, log_level: str,
@@ -199,11 +157,14 @@ def run(once: bool, as_of: date, profile: str | None, cases: Path | None, disput
                                    "(--source NAME or default_source)")
         serve(settings, profile, source, log_level)
         return
-    if dry_run:
-        rehearse(settings, profile, cases, disputes, source, as_of, digests=digests, guarded=not accept_drop)
+    if dry_run:  # `checker plan` under its first name
+        from checker.cli.plan import rehearse  # noqa: PLC0415 - only a dry run needs it
+
+        rehearse(settings, profile, cases, disputes, source, as_of, digests=digests, guarded=not accept_drop,
+                 scratch_state=scratch_state)
         return
     app = App.from_settings(settings, profile)
-    problem = None if scratch_state else history_problem(app, as_of, today_in_london())
+    problem = None if scratch_state else history_problem(app.engine, as_of, today_in_london())
     if problem is not None:
         literal.echo(f"checker: {problem}. Nothing was done. Only on a scratch copy of the state database: "
                      "--scratch-state.", err=True)
