@@ -6,7 +6,8 @@ Generates the caseload into bench/out/small/ (as ``bench/run.py`` does; ``--reus
 for the same size and date), then times ``checker check --format json``, ``--format table`` and
 ``--format csv`` with their output thrown away (as a pipe would take it): one untimed warm-up, then R runs
 of each, interleaved. Prints the wall and CPU medians and each format's ratio to JSON. Target: the table
-costs no more than the JSON (ratio at most 1.1, for the noise of a shared machine). Exits 1 when missed.
+costs no more than the JSON (ratio at most 1.0; on a busy machine the CPU ratio is the steadier). Exits 1
+when both ratios miss it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from run import CHECKER, OUT, generate
 
-TARGET = 1.1
+TARGET = 1.0
 FORMATS = ("json", "table", "csv")
 
 
