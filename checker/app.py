@@ -131,7 +131,7 @@ class App:
         templates = self.settings.resolve(d.templates_dir) if d.templates_dir else None
         return OutboxRenderer(d.case_url_template, templates, mention_advisers=d.mention_advisers,
                               contact=self.settings.routing.operator_email, max_items=d.max_items_per_message,
-                              urgent_items=self.settings.go_live.urgent_items)
+                              urgent_items=self.settings.go_live.urgent_items, max_bytes=d.max_message_bytes)
 
     def delivery(self, channels: Channels, *, clock: Callable[[], datetime] = utc_now) -> Delivery:
         """The delivery pass over this state database, through ``channels``, as one worker."""

@@ -135,6 +135,10 @@ class DeliverySettings(_Section):
     digest_weekday: int = Field(default=0, ge=0, le=6, description="0 = Monday")
     # The most items one message lists; the rest are counted (and attached as a CSV to an email).
     max_items_per_message: int = Field(default=25, ge=5, le=500)
+    # The most bytes one email may take as sent (MIME, or Graph's JSON); over it, its CSV file is zipped, and
+    # if need be cut to its most urgent rows (checker/rendering/budget.py, docs/go-live.md). Graph takes a
+    # file in one request only under 3 MB; 2 MB leaves room.
+    max_message_bytes: int = Field(default=2_000_000, ge=200_000, le=30_000_000)
     # Teams (names as in the case records, any case) whose advisers get ONE email each working morning with
     # everything due or overdue for them, instead of a reminder per change (checker/planning/daily.py).
     daily_digest_teams: list[str] = []

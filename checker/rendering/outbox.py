@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from checker.facts import MessageKind
+from checker.facts import Channel, MessageKind
+from checker.rendering.budget import DEFAULT_BUDGET, fit
 from checker.rendering.digest import render_digest
 from checker.rendering.errors import RenderingError
 from checker.rendering.operator import render_operator_alert
@@ -41,8 +42,15 @@ class OutboxRenderer:
     contact: str | None = None
     max_items: int = 25  # the most items one reminder lists (delivery.max_items_per_message)
     urgent_items: int = 10  # the items a go-live summary lists in full (go_live.urgent_items)
+    max_bytes: int = DEFAULT_BUDGET  # the most bytes one email takes (delivery.max_message_bytes)
 
     def __call__(self, message: OutboxMessage, items: list[dict[str, Any]]) -> Message:
+        rendered = self._render(message, items)
+        if message.channel != Channel.EMAIL:
+            return rendered
+        return fit(rendered, self.max_bytes, planned_on(message.created_at))
+
+    def _render(self, message: OutboxMessage, items: list[dict[str, Any]]) -> Message:
         if message.kind == MessageKind.REMINDER:
             return render_reminder(MessageKind.REMINDER, message.channel, message.recipient, items,
                                    planned_on(message.created_at), message.key, self.case_url_template,
