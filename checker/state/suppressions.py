@@ -5,8 +5,9 @@
 - waive: the obligation plans nothing at all (no reminder, no escalation, not in digests as overdue)
   until the expiry date, for when the protocol step does not fit this young person.
 Recording one cancels the reminders already planned for it and not yet sent. One can be lifted early
-(``lift``: who and when are kept, and shown by ``checker history``); what it silenced stays told, and
-reminders resume from the obligation's next stage.
+(``lift``: who and when are kept, and shown by ``checker history``): lifting undoes it, so the items it
+cancelled unsent are forgotten and the next tick plans them again while their stage still stands (one
+sent before it stays told; a stage passed meanwhile is not told late, the current one is).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from checker.state.database import inserted_id
 from checker.state.notifications import cancel_unsent
-from checker.state.schema import KEY, WHO, obligation_instance, suppression
+from checker.state.schema import KEY, WHO, notification, obligation_instance, suppression
 
 Kind = Literal["snooze", "waive"]
 OWNER_STAGES = _OWNER_STAGES = ("lead-", "due", "overdue-")
@@ -96,7 +97,7 @@ def record(connection: Connection, *, kind: Kind, case_ref: str, obligation: str
         obligation_instance.c.case_ref == case_ref, obligation_instance.c.obligation == obligation,
         obligation_instance.c.ref == ref)).scalars().all()
     for instance_id in instance_ids:
-        cancel_unsent(connection, instance_id, f"{kind}d until {until}",
+        cancel_unsent(connection, instance_id, _cancel_note(kind, until),
                       stages=_OWNER_STAGES if kind == "snooze" else None)
     return inserted_id(result)
 
@@ -107,10 +108,31 @@ def lift(engine: Engine, ids: Iterable[int], by: str, now: datetime) -> int:
     if not wanted:
         return 0
     with engine.begin() as connection:
+        lifted = connection.execute(select(suppression).where(suppression.c.id.in_(wanted),
+                                                              suppression.c.revoked_at.is_(None))).all()
         done: int = connection.execute(update(suppression).where(suppression.c.id.in_(wanted),
                                                                  suppression.c.revoked_at.is_(None))
                                        .values(revoked_at=now, revoked_by=by)).rowcount
+        for row in lifted:
+            _forget_silenced(connection, row)
     return done
+
+
+def _forget_silenced(connection: Connection, row: Any) -> None:
+    """Forget the items a lifted snooze or waiver cancelled before they were sent, so the next tick plans
+    them again while they still stand (an item's key is unique: a cancelled one would block it for good).
+    Items sent before it stay; the snooze itself, who made it and who lifted it, stay in its row."""
+    instance_ids = select(obligation_instance.c.id).where(
+        obligation_instance.c.case_ref == row.case_ref, obligation_instance.c.obligation == row.obligation,
+        obligation_instance.c.ref == row.ref).scalar_subquery()
+    connection.execute(delete(notification).where(
+        notification.c.instance_id.in_(instance_ids), notification.c.state == "cancelled",
+        notification.c.note == _cancel_note(row.kind, row.until)))
+
+
+def _cancel_note(kind: str, until: date) -> str:
+    """The note ``record`` leaves on the items it cancels (``cancel_unsent`` cancels only unsent ones)."""
+    return f"{kind}d until {until}"[:400]
 
 
 def listing(engine: Engine, kind: Kind, *, case_ref: str | None = None, obligation: str | None = None,
