@@ -166,7 +166,7 @@ def _collector_paused() -> Iterator[None]:
 def _gather(results: Iterable[Row], show_met: bool) -> tuple[dict[str, dict[Status, list[Finding]]],
                                                              Counter[tuple[str, Status]]]:
     """The findings to show, by adviser and status, and how many of each status each adviser has. Met
-    findings not shown are only counted, not held."""
+    findings not shown are only counted, never held."""
     shown: dict[str, dict[Status, list[Finding]]] = {}
     counts: Counter[tuple[str, Status]] = Counter()
     met = Status.MET
@@ -178,11 +178,12 @@ def _gather(results: Iterable[Row], show_met: bool) -> tuple[dict[str, dict[Stat
                 parts = shown[name] = {Status.OVERDUE: [], Status.PENDING: [], met: []}
             for f in findings:
                 parts[f.status].append(f)
-        for name, parts in shown.items():
-            for status, part in parts.items():
-                counts[name, status] = len(part)
-            if not show_met:
-                parts[met] = []
+            if not show_met and parts[met]:
+                counts[name, met] += len(parts[met])
+                parts[met].clear()
+    for name, parts in shown.items():
+        for status, part in parts.items():
+            counts[name, status] += len(part)
     return shown, counts
 
 
