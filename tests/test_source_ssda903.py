@@ -110,3 +110,36 @@ def test_every_fake_return_file_of_the_public_validator_reads(tmp_path: Path) ->
     for error in evaluation.data_errors:  # every error names its case and field
         assert error.case_ref
         assert error.field
+
+
+def test_the_reason_care_ended_sentenced_to_custody_and_loose_ends_of_the_latest_episode(tmp_path: Path) -> None:
+    """REC E9 starts custody on the day care ended; E6 (independent living) only ends care; an X1 with no
+    later episode, a DEC without a REC, and a REC outside the DfE's list are data errors naming the field."""
+    write_rows(tmp_path / "header.csv", [{"CHILD": c, "SEX": "2", "DOB": "01/04/2007", "ETHNIC": "WBRI"}
+                                         for c in ("F", "G", "H", "J", "K")])
+    write_rows(tmp_path / "episodes.csv", [
+        episode("F", "01/01/2019", "S", "C2", "U1", "12/03/2026", "E9"),
+        episode("G", "01/01/2019", "S", "C2", "U1", "01/04/2025", "E6"),
+        episode("H", "01/01/2019", "S", "C2", "U1", "01/05/2025", "X1"),
+        episode("J", "01/01/2019", "S", "C2", "U1", "01/05/2025", ""),
+        episode("K", "01/01/2019", "S", "C2", "U1", "01/05/2025", "E10"),
+    ], EPISODE)
+    rows = {r["case_ref"]: r for r in Ssda903Source(tmp_path).case_rows()}
+    # F: sentenced on 12 Mar 2026, before the 19th birthday: care ended and custody began that day
+    assert (rows["F"]["ceased_looked_after_on"], rows["F"].get("in_custody"), rows["F"].get("custody_started_on")) \
+        == (date(2026, 3, 12), True, date(2026, 3, 12))
+    # G: moved to independent living on the 18th birthday: care ended, no custody
+    assert (rows["G"]["ceased_looked_after_on"], rows["G"].get("in_custody")) == (date(2025, 4, 1), None)
+    # H and J: the file does not say care ended: still looked after, with a data error
+    assert rows["H"]["ceased_looked_after_on"] is None
+    assert rows["J"]["ceased_looked_after_on"] is None
+    evaluation = Evaluation(Ssda903Source(tmp_path), load_profile(), date(2026, 11, 23))
+    list(evaluation.results())
+    assert sorted((e.case_ref, e.field, e.message) for e in evaluation.data_errors) == [
+        ("F", "release_date", "in_custody is true but release_date is empty; the obligations that count from the "
+                              "release date are skipped until it is recorded"),
+        ("H", "REC", "the latest episode has a DEC and REC 'X1' (a new episode the same day) and no later episode; "
+                     "read as still looked after"),
+        ("J", "REC", "the latest episode has a DEC and no REC; read as still looked after"),
+        ("K", "REC", "REC has the code 'E10', which is not a reason an episode ceased code; read as unknown"),
+    ]

@@ -11,10 +11,13 @@ Derivations, from a child's episodes in DECOM order (``checker.sources.codes`` f
 - ``looked_after_since``: the DECOM of the latest episode that began a period of care (RNE S), counting
   on through episodes that continue it (any other RNE, with no gap); when the file holds no such start
   (the period began in an earlier year's return), the first DECOM of the file's run of episodes;
-- ``ceased_looked_after_on``: the latest episode's DEC, when its REC ends the period (any REC but X1);
+- ``ceased_looked_after_on``: the latest episode's DEC, when its REC ends the period (any REC but X1); a
+  latest episode ended by X1 (a new episode the same day) with none after it in the file, or with a DEC
+  and no REC, is a data error naming REC, and is read as still looked after;
 - ``in_custody`` / ``custody_started_on``: the latest episode is open and its PLACE is R5 (a young offender
   institution or prison), or K1 (a secure children's home) with LS J1 (remanded); since the DECOM of the
-  first of the unbroken run of such episodes;
+  first of the unbroken run of such episodes. Or the latest episode ended with REC E9 (sentenced to
+  custody): since its DEC;
 - ``leaving_care_category``: the file's ended episodes (an open one's length is not known to it) add up to
   13 weeks (91 days) since the 14th birthday, some of it after the 16th, short breaks (LS V3, V4) not
   counted: ``eligible`` while in care, else ``relevant`` or ``former_relevant`` by the age care ended at
@@ -63,6 +66,7 @@ NOT_READ = {"SDQ_SCORE": "oc2", "DATE_INT": "ad1", "MIS_START": "missing", "REVI
 COLUMNS = frozenset({"case_ref", "date_of_birth", "looked_after_since", "ceased_looked_after_on", "in_custody",
                      "custody_started_on", "leaving_care_category"})
 SHORT_BREAKS = frozenset({"V3", "V4"})
+SENTENCED = "E9"  # the REC of a period of care ended by a custodial sentence
 THIRTEEN_WEEKS = 91
 
 
@@ -205,7 +209,7 @@ def _case(child: str, dob: str | None, episodes: list[dict[str, str]], in_oc3: b
         dated.append((start, _date(episode.get("DEC"), "DEC", notes), episode))
     dated.sort(key=lambda e: e[0])
     if dated:
-        _period(dated, row)
+        _period(dated, row, notes)
     birth = _birth(dob)
     category = _category(dated, birth, row) if birth is not None else None
     row["leaving_care_category"] = category or ("former_relevant" if in_oc3 else None)
@@ -219,7 +223,8 @@ def _birth(dob: str | None) -> date | None:
         return None  # validation reports the date of birth
 
 
-def _period(dated: list[tuple[date, date | None, dict[str, str]]], row: dict[str, Any]) -> None:
+def _period(dated: list[tuple[date, date | None, dict[str, str]]], row: dict[str, Any],
+            notes: list[tuple[str, str]]) -> None:
     since = dated[0][0]
     previous_end: date | None = None
     for start, end, episode in dated:
@@ -228,9 +233,16 @@ def _period(dated: list[tuple[date, date | None, dict[str, str]]], row: dict[str
         previous_end = end
     _, latest_end, latest = dated[-1]
     row["looked_after_since"] = since
-    ended = latest_end is not None and code(latest.get("REC")) not in (None, "X1")
+    reason = code(latest.get("REC"))
+    ended = latest_end is not None and reason not in (None, "X1")
     row["ceased_looked_after_on"] = latest_end if ended else None
     if latest_end is not None:
+        if reason == SENTENCED:
+            row["in_custody"] = True
+            row["custody_started_on"] = latest_end
+        elif reason is None or reason == "X1":
+            said = "no REC" if reason is None else "REC 'X1' (a new episode the same day) and no later episode"
+            notes.append(("REC", f"the latest episode has a DEC and {said}; read as still looked after"))
         return
     run_start = None
     for start, end, episode in reversed(dated):  # the unbroken run of custody episodes up to the open one
