@@ -12,25 +12,31 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from checker.actions.links import LinkIssuer
-from checker.actions.service import ActionService
 from checker.actions.tokens import LinkKeys
-from checker.channels import Channels
-from checker.delivery import Delivery
 from checker.planning.go_live import GoLive
 from checker.planning.guard import SourceGuard
 from checker.planning.recipients import RoleAddresses, Routing
-from checker.planning.reminders import ChannelOptions, ReminderPlanner
 from checker.planning.window import AnyTime, Window, WorkingWindow
 from checker.profiles import Profile, load_profile
-from checker.rendering import OutboxRenderer
 from checker.settings import Settings
-from checker.sources.base import Source
 from checker.state.database import open_database, upgrade
-from checker.tick import Tick
+
+if TYPE_CHECKING:
+    # The tick, delivery, rendering and action pages are imported by the methods that build them: the
+    # commands that only read or write the state database (outbox, history, snooze, away...) do not load
+    # Jinja2, msal or httpx (docs/operations.md, "Start-up").
+    from sqlalchemy import Engine
+
+    from checker.actions.service import ActionService
+    from checker.channels import Channels
+    from checker.delivery import Delivery
+    from checker.planning.reminders import ChannelOptions, ReminderPlanner
+    from checker.rendering import OutboxRenderer
+    from checker.sources.base import Source
+    from checker.tick import Tick
 
 
 def utc_now() -> datetime:
@@ -68,6 +74,8 @@ class App:
 
     @property
     def channels(self) -> ChannelOptions:
+        from checker.planning.reminders import ChannelOptions  # noqa: PLC0415 - see the TYPE_CHECKING imports
+
         d = self.settings.delivery
         return ChannelOptions(
             teams_activity=d.teams_activity != "off",
@@ -99,6 +107,8 @@ class App:
         return self.profile.suppressions.snooze_max_days
 
     def action_service(self, clock: Callable[[], datetime] = utc_now) -> ActionService | None:
+        from checker.actions.service import ActionService  # noqa: PLC0415 - see the TYPE_CHECKING imports
+
         keys = self.link_keys()
         if keys is None:
             return None
@@ -109,6 +119,9 @@ class App:
 
     def tick(self, source: Source, *, guarded: bool = True) -> Tick:
         """A tick over ``source``; ``guarded``: with the source safety guard (``planning/guard.py``)."""
+        from checker.planning.reminders import ReminderPlanner  # noqa: PLC0415 - see the TYPE_CHECKING imports
+        from checker.tick import Tick  # noqa: PLC0415 - as above
+
         routing, channels, profile = self.routing, self.channels, self.profile
         keys, a = self.link_keys(), self.settings.actions
         links = LinkIssuer(keys, a.public_url, a.link_days) if keys is not None and a.public_url else None
@@ -127,6 +140,8 @@ class App:
 
     def renderer(self) -> OutboxRenderer:
         """Renders outbox messages with the settings' case link, templates and contact."""
+        from checker.rendering import OutboxRenderer  # noqa: PLC0415 - see the TYPE_CHECKING imports
+
         d = self.settings.delivery
         templates = self.settings.resolve(d.templates_dir) if d.templates_dir else None
         return OutboxRenderer(d.case_url_template, templates, mention_advisers=d.mention_advisers,
@@ -135,6 +150,8 @@ class App:
 
     def delivery(self, channels: Channels, *, clock: Callable[[], datetime] = utc_now) -> Delivery:
         """The delivery pass over this state database, through ``channels``, as one worker."""
+        from checker.delivery import Delivery  # noqa: PLC0415 - see the TYPE_CHECKING imports
+
         d = self.settings.delivery
         return Delivery(self.engine, channels.notifiers, self.renderer(), self.window, clock, worker_id(),
                         operator=self.settings.routing.operator_email, max_attempts=d.max_attempts,

@@ -53,6 +53,21 @@ def test_check_on_a_csv_file_imports_no_state_daemon_report_or_holidays_library(
     assert not {"checker.state", "checker.daemon", "checker.delivery", "checker.rendering"} & modules
 
 
+#: What only the tick, delivery, the messages, the daemon and the board report need.
+NOT_FOR_STATE_COMMANDS = {"jinja2", "matplotlib", "msal", "httpx", "apscheduler", "prometheus_client", "tenacity"}
+
+
+@pytest.mark.parametrize("command", [["outbox"], ["history", "P1"], ["snooze", "list"], ["waiver", "list"],
+                                     ["away", "list"], ["forecast", "--weeks", "2"]],
+                         ids=" ".join)
+def test_a_command_on_the_state_database_imports_no_delivery_or_report_library(tmp_path: Path,
+                                                                                command: list[str]) -> None:
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0  # the state database, in the working folder
+    modules = imported(tmp_path, *command)
+    assert "sqlalchemy" in packages(modules)
+    assert not packages(modules) & NOT_FOR_STATE_COMMANDS
+
+
 def test_help_lists_every_command_with_its_one_line_help() -> None:
     result = CliRunner().invoke(main, ["--help"], terminal_width=80)
     assert result.exit_code == 0

@@ -21,7 +21,6 @@ from checker.cli.records import existing_app
 from checker.cli.suppressions import _AddByDefault
 from checker.state import absences
 from checker.state.schema import EMAIL, WHO
-from notifiers.smtp import is_email_address
 
 
 def _refuse(message: str) -> None:
@@ -43,6 +42,8 @@ def away() -> None:
 @reports_failures
 def add(email: str, starts_on: object, ends_on: object, deputy: str | None, by: str | None) -> None:
     """Record that EMAIL is away from --from to --until (inclusive)."""
+    from notifiers.smtp import is_email_address  # noqa: PLC0415 - the notifiers package loads httpx
+
     first, last = starts_on.date(), ends_on.date()  # type: ignore[attr-defined]
     who = by or getpass.getuser()
     for name, value in (("EMAIL", email), ("--deputy", deputy)):
