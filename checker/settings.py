@@ -40,6 +40,7 @@ from pydantic_settings import (
 from checker.source_settings import (  # the sources' settings live beside the source kinds' documentation
     AnnexASourceSettings,
     CsvSourceSettings,
+    EntraSupplementSettings,
     EventsSupplementSettings,
     SourceSettings,
     SqlSourceSettings,
@@ -49,8 +50,8 @@ from checker.source_settings import (  # the sources' settings live beside the s
     SupplementSettings,
 )
 
-__all__ = ["AnnexASourceSettings", "CsvSourceSettings", "EventsSupplementSettings", "Settings", "SqlSourceSettings",
-           "SsdSourceSettings", "Ssda903SourceSettings", "StaffSupplementSettings"]
+__all__ = ["AnnexASourceSettings", "CsvSourceSettings", "EntraSupplementSettings", "EventsSupplementSettings",
+           "Settings", "SqlSourceSettings", "SsdSourceSettings", "Ssda903SourceSettings", "StaffSupplementSettings"]
 
 SETTINGS_FILE_VARIABLE = "CHECKER_SETTINGS_FILE"
 SECRETS_DIR_VARIABLE = "CHECKER_SECRETS_DIR"

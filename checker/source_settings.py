@@ -1,5 +1,6 @@
 """The settings of a source's parts: ``[sources.NAME]`` (a base, with ``kind`` and ``supplements``) and
-``[supplements.NAME]`` (a supplementary events file or a staff directory), docs/inputs.md.
+``[supplements.NAME]`` (a supplementary events file, or a staff directory from a CSV file or from
+Microsoft Entra ID), docs/inputs.md.
 
 A base is the canonical CSV pair (``csv``), operator-written SQL (``sql``), the Standard Safeguarding
 Dataset's tables in any SQLAlchemy database (``ssd``), a folder of SSDA903 return files (``ssda903``) or
@@ -9,6 +10,7 @@ sections, joined to the base on the person id (``case_ref``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -102,4 +104,48 @@ class StaffSupplementSettings(_Part):
     path: Path
 
 
-SupplementSettings = Annotated[EventsSupplementSettings | StaffSupplementSettings, Field(discriminator="kind")]
+_ATTRIBUTE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,119}(/extensionAttribute(?:[1-9]|1[0-5]))?$")
+
+
+def team_attribute(value: str) -> str:
+    """``value`` when it names a user property Graph can select (else ``ValueError``)."""
+    if not _ATTRIBUTE.match(value) or ("/" in value and not value.startswith("onPremisesExtensionAttributes/")):
+        raise ValueError("team_attribute must be a user property, such as 'department', or "
+                         "'onPremisesExtensionAttributes/extensionAttribute1' to 15")
+    return value
+
+
+class EntraSupplementSettings(_Part):
+    """A staff directory read from Microsoft Entra ID through Graph (app-only, ``User.Read.All``).
+
+    The app registration is the ``[graph]`` section's unless ``client_id`` is set here: then ``tenant_id``,
+    ``client_id`` and one credential (``client_secret``, from ``CHECKER_SUPPLEMENTS__<NAME>__CLIENT_SECRET``
+    or the secret file ``supplements__<name>__client_secret``, or ``certificate_path``) are this section's.
+    ``authority_host``, ``graph_url``, ``scope``, ``ca_file`` and ``timeout`` each default to ``[graph]``'s.
+    """
+
+    kind: Literal["entra"]
+    team_attribute: str = "department"  # the user property holding the team, as the case records name it
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    certificate_path: Path | None = None
+    certificate_thumbprint: str | None = None
+    authority_host: str | None = None
+    graph_url: str | None = None
+    scope: str | None = None
+    ca_file: Path | None = None
+    timeout: float | None = Field(default=None, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _own_registration(self) -> EntraSupplementSettings:
+        own = (self.tenant_id, self.client_secret, self.certificate_path, self.certificate_thumbprint)
+        if self.client_id is None and any(v is not None for v in own):
+            raise ValueError("tenant_id and a credential are this section's own only with its own client_id; "
+                             "without one, the [graph] section's app registration is used")
+        team_attribute(self.team_attribute)
+        return self
+
+
+SupplementSettings = Annotated[EventsSupplementSettings | StaffSupplementSettings | EntraSupplementSettings,
+                               Field(discriminator="kind")]

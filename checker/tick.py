@@ -28,11 +28,12 @@ from checker.planning.data_quality import plan_data_error_alert
 from checker.planning.digest import plan_digests
 from checker.planning.go_live import GoLive
 from checker.planning.guard import SourceGuard, TickAbortedError, columns_text
-from checker.planning.recipients import Routing
+from checker.planning.recipients import Away, Routing
 from checker.planning.reminders import ReminderPlanner
 from checker.planning.window import Window
 from checker.profiles import Profile
 from checker.sources.base import Source
+from checker.sources.staff import directory_away
 from checker.state import absences, link_actions, suppressions
 from checker.state.data_errors import record_data_errors
 from checker.state.errors import failure_reason
@@ -204,7 +205,9 @@ class Tick:
         report.by_obligation.update((t.finding.obligation, t.finding.status.value) for t in tracked)
         active = suppressions.active(connection, (r.case.case_ref for r in batch), as_of)
         acknowledged = link_actions.acknowledged(connection, (t.instance_id for t in tracked))
-        items, daily = split_daily(planner.plan(tracked, active, acknowledged, absences.away_on(connection, as_of)),
+        # the staff directory's absences, then ``checker away``'s (recorded by hand: they win)
+        away: dict[str, Away] = {**directory_away(self.source, as_of), **absences.away_on(connection, as_of)}
+        items, daily = split_daily(planner.plan(tracked, active, acknowledged, away),
                                    planner.channels.daily_digest_teams)
         told = insert_planned(self.engine, connection, items, now)
         report.planned += len(told)

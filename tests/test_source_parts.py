@@ -191,7 +191,7 @@ def test_sources_check_says_what_each_part_gave(tmp_path: Path, cli_env: pytest.
             "in_custody, leaving_care_category, looked_after_since") in lines
     assert ("  supplement events: matched 2 of the base's cases, filled housing_register_joined_on, release_date; "
             "1 case_ref(s) not in the base (not read)") in lines
-    assert "  staff directory staff: 3 row(s), filled manager_email, team" in lines
+    assert "  staff directory staff: 3 row(s), filled manager_email, team; 2 adviser(s) found, 0 not found" in lines
     assert "  not read: the supplement cases have a column 'notes' that checker does not know; it is not read" in lines
     assert any(line.startswith("  no part fills: ") and "pathway_plan_reviewed_on" in line for line in lines)
     for personal in ("Ann", "Bea", "2006-03-01", "pa.one@example.org"):

@@ -27,12 +27,18 @@ def join_lines(source: ComposedSource) -> list[str]:
         if counts.unattached[name]:
             line += f"; {counts.unattached[name]} row(s) refused without a usable case_ref"
         parts.append(line)
-    if source.staff is not None:
-        directory = source.staff.read()
-        line = (f"staff directory {source.staff.name}: {directory.rows} row(s), filled "
-                f"{_columns(counts.filled.get('staff directory'))}")
+    directory = source.directory  # as the pass above read it: one read
+    if source.staff is not None and directory is not None:
+        unit = getattr(source.staff, "UNIT", "row(s)")
+        line = (f"staff directory {source.staff.name}: {directory.rows} {unit}, filled "
+                f"{_columns(counts.filled.get('staff directory'))}; {counts.advisers_found} adviser(s) "
+                f"found, {counts.advisers_missing} not found")
         if directory.skipped:
-            line += f"; {directory.skipped} row(s) skipped (no email, or a broken row)"
+            line += f"; {directory.skipped} {unit} skipped (no email, or a broken row)"
+        if directory.absences:
+            line += f"; {len(directory.absences)} absence(s) recorded"
+        if directory.unreadable_absences:
+            line += f"; {directory.unreadable_absences} absence(s) that do not read, ignored"
         parts.append(line)
     return parts
 

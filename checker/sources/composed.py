@@ -19,7 +19,7 @@ from typing import Any
 
 from checker.sources.base import STAFF_KEY, NotedRow, RejectedRow, Source, UnknownColumn
 from checker.sources.events import EventsSupplement, SupplementRows
-from checker.sources.staff import Directory, Staff, StaffDirectory
+from checker.sources.staff import Directory, DirectoryReader, Staff
 from checker.sources.values import ValueFormatError, parse_bool, parse_date, parse_email, text
 from rules.records import CASE_COLUMNS
 
@@ -55,17 +55,22 @@ class JoinCounts:
     only_in_supplement: dict[str, int]  # supplement name → its case_refs the base does not hold
     filled: dict[str, frozenset[str]]  # part name → canonical columns it filled in at least one case
     unattached: dict[str, int]  # rows of a part refused without a case_ref to tell a case by
+    advisers_found: int = 0  # distinct advisers the staff directory found
+    advisers_missing: int = 0  # distinct advisers (named by the base) it did not find
 
 
 class ComposedSource:
     """``Source`` over a base and its supplements."""
 
-    def __init__(self, base: Source, events: Sequence[EventsSupplement], staff: StaffDirectory | None) -> None:
+    def __init__(self, base: Source, events: Sequence[EventsSupplement], staff: DirectoryReader | None) -> None:
         self.base = base
         self.events = tuple(events)
         self.staff = staff
         parts = [e.description for e in self.events] + ([staff.description] if staff else [])
         self.description = base.description + "".join(f" + {p}" for p in parts)
+        self.directory: Directory | None = None  # the staff directory as this pass read it (absences, counts)
+        self._found: set[str] = set()
+        self._missing: set[str] = set()
 
     def case_columns(self) -> frozenset[str]:
         columns = set(self.base.case_columns())
@@ -119,14 +124,17 @@ class ComposedSource:
         pairs = list(zip(self.events, supplements, strict=True))
         only = {s.name: len((set(found.by_ref) | set(found.refused)) - refs) for s, found in pairs}
         unattached = {s.name: found.unattached for s, found in pairs}
-        return JoinCounts(rows, matched, only, {k: frozenset(v) for k, v in filled.items()}, unattached)
+        return JoinCounts(rows, matched, only, {k: frozenset(v) for k, v in filled.items()}, unattached,
+                          len(self._found), len(self._missing))
 
     def _joined(self, keep: list[SupplementRows] | None = None
                 ) -> Iterator[tuple[Mapping[str, Any], tuple[list[str], dict[str, set[str]]]]]:
         read = [supplement.rows() for supplement in self.events]
         if keep is not None:
             keep.extend(read)
-        directory = self.staff.read() if self.staff is not None else None
+        directory = self.staff.read() if self.staff is not None else None  # once per pass: one tick
+        self.directory = directory
+        self._found, self._missing = set(), set()
         for row in self.base.case_rows():
             if type(row) is RejectedRow:
                 yield row, ([], {})
@@ -179,9 +187,11 @@ class ComposedSource:
             return
         found = directory.find(who)
         if not isinstance(found, Staff):
+            self._missing.add(who.casefold())
             if text(cells.get(STAFF_KEY)) is not None:  # a bare email not in the directory is no mistake
                 notes.append(("adviser_email", f"{found}, so no email, team or manager is taken from it"))
             return
+        self._found.add(who.casefold())
         part = "staff directory"
         values = {"adviser_email": found.email, "team": found.team, "manager_email": directory.manager_email(found)}
         self._merge(cells, source_of, {k: v for k, v in values.items() if v is not None}, part, notes, fills)

@@ -12,7 +12,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from checker.settings import EventsSupplementSettings, Settings
+from checker.settings import EntraSupplementSettings, EventsSupplementSettings, Settings
 from checker.sources.base import Source, SourceError
 from checker.sources.csv_source import CsvSource
 from checker.sources.registry import BASE_KINDS
@@ -56,9 +56,10 @@ def named_source(settings: Settings, name: str | None) -> Source:
     if not entry.supplements:
         return base
     from checker.sources.composed import ComposedSource  # noqa: PLC0415 - only for a source with supplements
-    from checker.sources.staff import StaffDirectory  # noqa: PLC0415 - only for a source with supplements
+    from checker.sources.staff import DirectoryReader, StaffDirectory  # noqa: PLC0415 - only for a source with supplements
 
-    events, staff = [], None
+    events: list[Any] = []
+    staff: DirectoryReader | None = None
     for part in entry.supplements:
         supplement = settings.supplements.get(part)
         if supplement is None:
@@ -69,6 +70,10 @@ def named_source(settings: Settings, name: str | None) -> Source:
             events.append(_events(settings, part, supplement))
         elif staff is not None:
             raise SourceError(f"source {name!r} names two staff directories; give it one")
+        elif isinstance(supplement, EntraSupplementSettings):
+            from checker.sources.entra import open_entra  # noqa: PLC0415 - Graph only for an Entra directory
+
+            staff = open_entra(settings, part, supplement)
         else:
             staff = StaffDirectory(part, settings.resolve(supplement.path))
     return ComposedSource(base, events, staff)
@@ -89,6 +94,10 @@ def dispose(source: object) -> None:
     engine = getattr(source, "engine", None)
     if engine is not None:
         engine.dispose()
-    for part in (getattr(source, "base", None), getattr(source, "reader", None), *getattr(source, "events", ())):
+    close = getattr(source, "close", None)  # a Graph directory's HTTP client
+    if callable(close):
+        close()
+    for part in (getattr(source, "base", None), getattr(source, "reader", None), *getattr(source, "events", ()),
+                 getattr(source, "staff", None)):
         if part is not None:
             dispose(part)

@@ -1,13 +1,19 @@
-"""A staff directory: an adviser's staff id, name or email address → email, team and manager.
+"""A staff directory: an adviser's staff id, name or email address → email, team, manager (and absence).
 
 A CSV file (UTF-8, a header row) with the columns ``email`` (required), ``staff_id``, ``name``, ``team``
-and ``manager`` (the manager's staff id, name or email address). An adviser is looked up by the base's
-staff id or name for the adviser (SSD's professional id, Annex A's "Allocated Personal Advisor"), or
-else by the case's ``adviser_email``: by staff id exactly, then by email address and name in any case and
-spacing. The directory is read once per pass over the cases (each tick reads it afresh).
+and ``manager`` (the manager's staff id, name or email address), and optionally ``away_from``,
+``away_until`` and ``deputy_email``: the person is away on those days (inclusive), their items going to
+the deputy, or with none to their manager, as with ``checker away`` (docs/inputs.md). The directory can
+also be read from Microsoft Entra ID (``checker/sources/entra.py``), into the same ``Directory``.
 
-A directory row that cannot be used (its shape, a control character, no email) is skipped and counted;
-a name two rows share finds nobody (the case is told so). No message quotes a name or an address.
+An adviser is looked up by the base's staff id or name for the adviser (SSD's professional id, Annex A's
+"Allocated Personal Advisor"), or else by the case's ``adviser_email``: by staff id exactly, then by email
+address and name in any case and spacing. The directory is read once per pass over the cases (each tick
+reads it afresh; ``ComposedSource.directory`` keeps that tick's read).
+
+A directory row that cannot be used (its shape, a control character, no email) is skipped and counted; an
+absence that does not read (a date, the deputy's address) is ignored and counted; a name two rows share
+finds nobody (the case is told so). No message quotes a name or an address.
 """
 
 from __future__ import annotations
@@ -15,12 +21,15 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from checker.sources.base import SourceError
 from checker.sources.cells import CELL_MAX_LENGTH, CONTROL
+from checker.sources.values import ValueFormatError, parse_date, parse_email
 
-_COLUMNS = ("staff_id", "name", "email", "team", "manager")
+_COLUMNS = ("staff_id", "name", "email", "team", "manager", "away_from", "away_until", "deputy_email")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,19 +39,52 @@ class Staff:
     manager: str | None  # as written: a staff id, name or email
 
 
+@dataclass(frozen=True, slots=True)
+class DirectoryAbsence:
+    """An absence the directory records (the ``Away`` of ``checker/planning/recipients.py``)."""
+
+    starts_on: date
+    ends_on: date
+    deputy: str | None
+
+
 def _key(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
 @dataclass
 class Directory:
-    """The directory read once: lookups by staff id, email and name."""
+    """The directory read once: lookups by staff id, email and name, and the absences it records."""
 
     by_id: dict[str, Staff] = field(default_factory=dict)
     by_key: dict[str, Staff] = field(default_factory=dict)  # email or name, casefolded
     ambiguous: set[str] = field(default_factory=set)
+    absences: dict[str, DirectoryAbsence] = field(default_factory=dict)  # casefolded email → absence
     skipped: int = 0
+    unreadable_absences: int = 0
     rows: int = 0
+    _names: dict[str, Staff] = field(default_factory=dict, repr=False)
+
+    def add(self, email: str, *, staff_id: str | None = None, name: str | None = None, team: str | None = None,
+            manager: str | None = None) -> Staff:
+        """One person (call ``finish`` when every one is added)."""
+        staff = Staff(email, team, manager)
+        if staff_id:
+            self.by_id[staff_id] = staff
+        self.by_key[_key(email)] = staff
+        if name:
+            key = _key(name)
+            if key in self._names and self._names[key] != staff:
+                self.ambiguous.add(key)
+            self._names[key] = staff
+        return staff
+
+    def finish(self) -> Directory:
+        """Names become lookups, except a name two people share."""
+        for key, staff in self._names.items():
+            if key not in self.ambiguous:
+                self.by_key.setdefault(key, staff)
+        return self
 
     def find(self, who: str) -> Staff | str:
         """The staff member ``who`` names, or why none is found (a reason quoting nobody)."""
@@ -62,6 +104,31 @@ class Directory:
         if isinstance(manager, Staff):
             return manager.email
         return staff.manager if "@" in staff.manager else None
+
+    def away_on(self, on: date) -> dict[str, DirectoryAbsence]:
+        """casefolded address → its absence in force on ``on``."""
+        return {email: a for email, a in self.absences.items() if a.starts_on <= on <= a.ends_on}
+
+
+class DirectoryReader(Protocol):
+    """A staff directory of any kind: read whole, once per pass (``ComposedSource``)."""
+
+    name: str
+    description: str
+
+    def read(self) -> Directory: ...
+
+
+def _absence(value: dict[str, str | None]) -> DirectoryAbsence | None:
+    """The row's absence; ``ValueFormatError`` when one is given and does not read."""
+    given = [value.get(n) for n in ("away_from", "away_until", "deputy_email")]
+    if not any(given):
+        return None
+    starts_on, ends_on = parse_date(given[0]), parse_date(given[1])
+    deputy = parse_email(given[2])
+    if starts_on is None or ends_on is None or ends_on < starts_on:
+        raise ValueFormatError("an absence needs away_from and away_until, in that order")
+    return DirectoryAbsence(starts_on, ends_on, deputy)
 
 
 class StaffDirectory:
@@ -87,7 +154,6 @@ class StaffDirectory:
                               f"{', '.join(_COLUMNS)} (email required)")
         at = {name: header.index(name) for name in _COLUMNS if name in header}
         directory = Directory()
-        names: dict[str, Staff] = {}
         for cells in reader:
             if not any(c.strip() for c in cells):
                 continue
@@ -101,17 +167,21 @@ class StaffDirectory:
             if email is None:
                 directory.skipped += 1
                 continue
-            staff = Staff(email, value.get("team"), value.get("manager"))
-            if value.get("staff_id"):
-                directory.by_id[str(value["staff_id"])] = staff
-            directory.by_key[_key(email)] = staff
-            name = value.get("name")
-            if name:
-                key = _key(name)
-                if key in names and names[key] != staff:
-                    directory.ambiguous.add(key)
-                names[key] = staff
-        for key, staff in names.items():
-            if key not in directory.ambiguous:
-                directory.by_key.setdefault(key, staff)
-        return directory
+            directory.add(email, staff_id=value.get("staff_id"), name=value.get("name"), team=value.get("team"),
+                          manager=value.get("manager"))
+            try:
+                absence = _absence(value)
+            except ValueFormatError:
+                directory.unreadable_absences += 1
+                continue
+            if absence is not None and (absence.deputy or "").casefold() != email.casefold():
+                directory.absences[email.casefold()] = absence
+            elif absence is not None:
+                directory.unreadable_absences += 1  # the deputy is the person who is away
+        return directory.finish()
+
+
+def directory_away(source: object, on: date) -> dict[str, DirectoryAbsence]:
+    """The absences in force on ``on`` that the staff directory of ``source`` (as this pass read it) records."""
+    directory = getattr(source, "directory", None)
+    return directory.away_on(on) if isinstance(directory, Directory) else {}

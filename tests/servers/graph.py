@@ -28,6 +28,8 @@ unexpired, audience = this server, the role the endpoint needs) and answering er
 - ``DELETE /users/{sender}/messages/{id}``.
 - ``POST /users/{user}/teamwork/sendActivityNotification``: 204, when the user exists and has the Teams
   app installed; the body is checked (topic, activityType, previewText, templateParameters).
+- ``GET /users`` (``User.Read.All``): the organisation's users (``directory``), with ``$select``,
+  ``$expand=manager`` and paging by ``@odata.nextLink`` (``servers.graph_users``).
 
 Ids: with ``Prefer: IdType="ImmutableId"`` a message's id is immutable; without it the id is the REST
 id, which changes when the message moves to Sent Items, so a client that forgets the header loses track
@@ -74,6 +76,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from checker.paths import bundled_config_dir
+from servers.graph_users import Reject, UsersEndpoint
 
 TENANT = "5d2a8c1e-3f4b-4a6c-9e7d-1b2c3d4e5f60"
 CLIENT_ID = "9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
@@ -91,13 +94,15 @@ LIST_MESSAGES = "list_messages"
 SEND_MESSAGE = "send_message"
 DELETE_MESSAGE = "delete_message"
 SEND_ACTIVITY = "send_activity"
+LIST_USERS = "list_users"
 ENDPOINTS = (DISCOVERY, TOKEN, CREATE_MESSAGE, GET_MESSAGE, LIST_MESSAGES, SEND_MESSAGE, DELETE_MESSAGE,
-             SEND_ACTIVITY)
+             SEND_ACTIVITY, LIST_USERS)
 
 # The role (application permission) each Graph endpoint needs.
 NEEDS_ROLE = {
     CREATE_MESSAGE: "Mail.ReadWrite", GET_MESSAGE: "Mail.ReadWrite", LIST_MESSAGES: "Mail.ReadWrite",
     DELETE_MESSAGE: "Mail.ReadWrite", SEND_MESSAGE: "Mail.Send", SEND_ACTIVITY: "TeamsActivity.Send",
+    LIST_USERS: "User.Read.All",
 }
 ALL_ROLES = frozenset(NEEDS_ROLE.values())
 
@@ -265,6 +270,7 @@ class GraphTestServer:
     })  # UPN → object id, for the activity feed
     app_installed_for: set[str] | None = None  # object ids with the Teams app; None: every user
     roles: set[str] = field(default_factory=lambda: set(ALL_ROLES))
+    directory: UsersEndpoint = field(default_factory=UsersEndpoint)  # GET /users (the staff directory)
     host: str = "127.0.0.1"
     port: int = 0
     audience: str = "https://graph.microsoft.com"
@@ -646,6 +652,13 @@ class GraphTestServer:
                                       message.content_type, message.content, dict(message.extended),
                                       list(message.headers), list(message.attachments)))
 
+    def list_users(self, query: dict[str, str]) -> Reply:
+        try:
+            with self._lock:
+                return Reply(200, self.directory.page(self.graph_url, query))
+        except Reject as exc:
+            raise graph_error(400, "BadRequest", str(exc)) from None
+
     def send_activity(self, user: str, payload: Any) -> None:
         object_id = next((oid for upn, oid in self.users.items() if user.lower() in (upn.lower(), oid.lower())),
                          None)
@@ -740,6 +753,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("DELETE", re.compile(r"^/v1\.0/users/(?P<user>[^/]+)/messages/(?P<id>[^/]+)$"), DELETE_MESSAGE),
     ("POST", re.compile(r"^/v1\.0/users/(?P<user>[^/]+)/messages/(?P<id>[^/]+)/send$"), SEND_MESSAGE),
     ("POST", re.compile(r"^/v1\.0/users/(?P<user>[^/]+)/teamwork/sendActivityNotification$"), SEND_ACTIVITY),
+    ("GET", re.compile(r"^/v1\.0/users$"), LIST_USERS),
 ]
 
 
@@ -802,7 +816,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(scripted.delay)
         self._answer(reply)
 
-    def _dispatch(self, endpoint: str, params: dict[str, str], query: dict[str, str], raw: bytes) -> Reply:  # noqa: PLR0911 - one per endpoint
+    def _dispatch(self, endpoint: str, params: dict[str, str], query: dict[str, str], raw: bytes) -> Reply:  # noqa: PLR0911, PLR0912 - one per endpoint
         graph = self.server.graph
         if endpoint == DISCOVERY:
             return graph.discovery(params["tenant"])
@@ -817,6 +831,8 @@ class _Handler(BaseHTTPRequestHandler):
         if endpoint == SEND_ACTIVITY:
             graph.send_activity(params["user"], self._json(raw))
             return Reply(204)
+        if endpoint == LIST_USERS:
+            return graph.list_users(query)
         mailbox = graph.mailbox(params["user"])
         select = [s.strip() for s in query["$select"].split(",")] if "$select" in query else None
         expand = None
