@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from run import OUT, checker_command, generate  # bench/run.py: the caseload generator and `checker check`
 from support.postgres import LocalCluster, create_database, drop_database, start_local_cluster, unique_name
-from tick_targets import judge, print_report
+from tick_targets import judge, print_report, rows_text
 
 from checker.demo.roster import TEAMS
 
@@ -230,9 +230,10 @@ def three_ticks(size: int, database: str, files: dict[str, tuple[Path, Path]], a
         for tick in TICKS:
             figures.append(one_tick(size, database, tick, files[tick], as_of, env, work,
                                     cluster if database == "postgres" else None))
-            f = figures[-1]
+            f = figures[-1]  # the whole of it printed now too: kept in the log if the bench is stopped
             print(f"  {database} {tick}: {f.wall_s} s (cpu {f.cpu_s} s, server cpu {f.server_cpu_s}), "
-                  f"{f.peak_rss_mib} MiB", flush=True)
+                  f"{f.peak_rss_mib} MiB, {f.messages_planned} messages planned, largest file "
+                  f"{f.largest_file_bytes} bytes; rows: {rows_text(f.rows)}", flush=True)
         if database == "postgres":
             drop_database(admin_url, name)
     return figures
