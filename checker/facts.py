@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -192,8 +192,8 @@ class ItemFacts:
 
     def to_json(self) -> dict[str, Any]:
         """The facts as the notification row stores them (JSON-ready: dates and enums as text)."""
-        data = asdict(self)
-        data.pop("extra")
+        # Shallow, field by field: ``dataclasses.asdict`` deep-copies and cost a tenth of a first tick's time.
+        data = {name: getattr(self, name) for name in _FACT_FIELDS}
         data["actions"] = dict(self.actions) if self.actions else None
         data.update(due_date=self.due_date.isoformat(), stage=str(self.stage) if self.stage else None,
                     status=self.status.value if self.status else None, role=self.role.value,
@@ -277,3 +277,6 @@ class ItemFacts:
             next_working_day=day("next_working_day", next_day) if next_day else None,
             extra={k: v for k, v in data.items() if k not in known},
         )
+
+
+_FACT_FIELDS = tuple(f.name for f in fields(ItemFacts) if f.name != "extra")  # what to_json stores

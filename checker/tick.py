@@ -38,7 +38,7 @@ from checker.state import absences, link_actions, suppressions
 from checker.state.data_errors import record_data_errors
 from checker.state.errors import failure_reason
 from checker.state.instances import InstanceSync
-from checker.state.notifications import PlannedItem, group_into_messages, insert_planned
+from checker.state.notifications import ItemWriter, PlannedItem, planned_keys
 from checker.state.occurrences import OccurrenceLog, close_ended_instances
 from checker.state.outbox import add_message
 from checker.state.retention import purge_message_content, purge_personal_data
@@ -171,8 +171,10 @@ class Tick:
         recurring = frozenset(o.id for o, kind in self.profile.case_obligations if kind.name == "recurring")
         occurrences = OccurrenceLog(connection, as_of, self.profile.calendar, recurring)
         daily: list[PlannedItem] = []  # the daily-digest advisers' items (planning/daily.py)
+        send_from = self.window.next_open(now)
+        writer = ItemWriter(connection, report.run_id, now, lambda _channel: send_from, summary)
         for batch in batched(evaluation.results(), BATCH):
-            daily += self._plan_batch(connection, sync, planner, batch, report, as_of, now, occurrences)
+            daily += self._plan_batch(connection, sync, planner, batch, report, as_of, occurrences, writer)
         if self.guard is not None:  # judged on what was evaluated, before anything is committed
             self.guard.cases(connection, evaluation.cases_evaluated, evaluation.cases_read)
         report.cases_read = evaluation.cases_read
@@ -183,9 +185,8 @@ class Tick:
         close_ended_instances(connection, as_of, closed)  # the board's history (state/occurrences.py)
         record_data_errors(connection, evaluation.data_errors, as_of)
         report.closed = sync.closed  # no longer reported, or their cases gone from the source
-        send_from = self.window.next_open(now)
-        report.messages = group_into_messages(connection, report.run_id, now, lambda _channel: send_from,
-                                              summary=summary)
+        writer.group_leftovers()
+        report.messages = writer.made
         report.daily_digests = plan_daily_digests(connection, daily, as_of, self.profile.calendar, now, send_from,
                                                   report.run_id)
         if summary is not None:
@@ -195,8 +196,8 @@ class Tick:
                                           report.run_id)
 
     def _plan_batch(self, connection: Connection, sync: InstanceSync, planner: ReminderPlanner,
-                    batch: Sequence[CaseResult], report: TickReport, as_of: date, now: datetime,
-                    occurrences: OccurrenceLog) -> list[PlannedItem]:
+                    batch: Sequence[CaseResult], report: TickReport, as_of: date,
+                    occurrences: OccurrenceLog, writer: ItemWriter) -> list[PlannedItem]:
         """Plan one batch; return the daily-digest advisers' items, which are not per-change reminders."""
         tracked = sync.apply(batch)
         occurrences.record(tracked)
@@ -207,9 +208,10 @@ class Tick:
         acknowledged = link_actions.acknowledged(connection, (t.instance_id for t in tracked))
         # the staff directory's absences, then ``checker away``'s (recorded by hand: they win)
         away: dict[str, Away] = {**directory_away(self.source, as_of), **absences.away_on(connection, as_of)}
-        items, daily = split_daily(planner.plan(tracked, active, acknowledged, away),
+        known = planned_keys(connection, {t.instance_id for t in tracked})
+        items, daily = split_daily(planner.plan(tracked, active, acknowledged, away, known),
                                    planner.channels.daily_digest_teams)
-        told = insert_planned(self.engine, connection, items, now)
+        told = writer.insert(items)
         report.planned += len(told)
         new = set(told)
         noted = [t.instance_id for t in tracked if t.change_note and t.instance_id in new]

@@ -26,7 +26,7 @@ from checker.planning.recipients import Away, Routing
 from checker.planning.stages import escalation_stage, reminder_stage
 from checker.profiles import Profile
 from checker.state.instances import NO_REF, Tracked, initials
-from checker.state.notifications import PlannedItem
+from checker.state.notifications import PlannedItem, PlannedKey
 from rules.obligation import Obligation
 from rules.records import Finding, Role, Status
 
@@ -57,9 +57,14 @@ class ReminderPlanner:
         return {o.id: o for o in self.profile.obligations}
 
     def plan(self, tracked: Sequence[Tracked], suppressed: Mapping[SuppressionKey, str],
-             acknowledged: Collection[AckKey] = frozenset(), away: Mapping[str, Away] | None = None
-             ) -> list[PlannedItem]:
-        """``away``: casefolded address → absence in force (``checker away``): their items go to cover."""
+             acknowledged: Collection[AckKey] = frozenset(), away: Mapping[str, Away] | None = None,
+             known: Collection[PlannedKey] = frozenset()) -> list[PlannedItem]:
+        """``away``: casefolded address → absence in force (``checker away``): their items go to cover.
+
+        ``known``: the keys planned before (``state.notifications.planned_keys``): such an item is not built
+        again, except an adviser's own item of a daily-digest team, which the day's digest lists whether or
+        not it was told before (``planning/daily.py``).
+        """
         obligations = self._obligations()
         items: list[PlannedItem] = []
         for t in tracked:
@@ -70,52 +75,65 @@ class ReminderPlanner:
             if suppression == "waive":
                 continue
             items.extend(self._for_one(t, obligations[f.obligation], snoozed=suppression == "snooze",
-                                       acknowledged=acknowledged, away=away or {}))
+                                       acknowledged=acknowledged, away=away or {}, known=known))
         return items
 
     def _for_one(self, t: Tracked, ob: Obligation[Any], *, snoozed: bool,
                  acknowledged: Collection[AckKey] = frozenset(),
-                 away: Mapping[str, Away] | None = None) -> list[PlannedItem]:
+                 away: Mapping[str, Away] | None = None, known: Collection[PlannedKey] = frozenset()
+                 ) -> list[PlannedItem]:
         cover = away or {}
         f = t.finding
         out: list[PlannedItem] = []
         stage = reminder_stage(f.due_date, self.as_of, ob.reminder_lead_working_days,
                                self.profile.reminders.overdue_every_working_days, self.profile.calendar)
         if stage is not None and not snoozed and (t.instance_id, f.due_date, phase(str(stage))) not in acknowledged:
-            out += self._to_role(t, ob, f.owner, stage, cover)
+            out += self._to_role(t, ob, f.owner, stage, cover, known)
         if f.status is Status.OVERDUE:
             if f.stage is None and f.escalated_to is not None:
                 role = f.escalated_to
                 stage = escalation_stage(role, f.working_days_overdue, ob.escalation,
                                          self.profile.escalation_repeats.every(role))
-                out += self._to_role(t, ob, role, stage, cover)
+                out += self._to_role(t, ob, role, stage, cover, known)
             if f.stage is not None and f.escalate_to_stage is not None:
                 next_role = ob.parameters.stage_owners[f.escalate_to_stage - 1]
-                out += self._to_role(t, ob, next_role, Stage.dispute(f.escalate_to_stage), cover)
+                out += self._to_role(t, ob, next_role, Stage.dispute(f.escalate_to_stage), cover, known)
         return out
 
     def _to_role(self, t: Tracked, ob: Obligation[Any], role: Role, stage: Stage,
-                 away: Mapping[str, Away] | None = None) -> list[PlannedItem]:
+                 away: Mapping[str, Away] | None = None, known: Collection[PlannedKey] = frozenset()
+                 ) -> list[PlannedItem]:
         case = t.case
         address, routing_note = self.routing.address(role, case.adviser_email, case.manager_email, case.team)
         if away and routing_note is None:
             address, routing_note = self.routing.cover(address, role, case.manager_email, case.team, away)
         personal = role is Role.ADVISER and routing_note is None
-        facts = self._facts(t, ob, role, stage, routing_note, with_names=personal)
-        if personal and self.links is not None and address and stage.to_owner:
-            facts = replace(facts, actions=self.links.for_item(t.instance_id, t.finding.due_date, str(stage),
-                                                               address, self.as_of))
-        items = [self._item(t, stage, address, EMAIL, facts)]
-        if personal and self.channels.teams_activity:
-            items.append(self._item(t, stage, address, TEAMS_ACTIVITY,
-                                    replace(facts, given_name=None, family_name=None)))
+        daily = personal and (case.team or "").casefold() in self.channels.daily_digest_teams
+
+        def new(stage: Stage, recipient: str, channel: Channel) -> bool:
+            return daily or (t.instance_id, t.finding.due_date, str(stage), recipient, channel.value) not in known
+
+        items: list[PlannedItem] = []
+        email = new(stage, address, EMAIL)
+        activity = personal and self.channels.teams_activity and new(stage, address, TEAMS_ACTIVITY)
+        if email or activity:
+            facts = self._facts(t, ob, role, stage, routing_note, with_names=personal)
+            if personal and self.links is not None and address and stage.to_owner:
+                facts = replace(facts, actions=self.links.for_item(t.instance_id, t.finding.due_date, str(stage),
+                                                                   address, self.as_of))
+            if email:
+                items.append(self._item(t, stage, address, EMAIL, facts))
+            if activity:
+                items.append(self._item(t, stage, address, TEAMS_ACTIVITY,
+                                        replace(facts, given_name=None, family_name=None)))
         webhook = self.channels.team_channels.get((case.team or "").casefold())  # keys casefolded (App)
         if webhook and (stage == Stage.overdue(0) or stage.up_the_ladder):
             # A team's channel hears of an escalation once: its item has the stage without the repeat number,
             # so every repeat (or a first telling that is already a repeat, at go-live) plans the same key.
             once = stage.first_telling
-            items.append(self._item(t, once, webhook, TEAMS_CHANNEL,
-                                    self._facts(t, ob, role, once, None, with_names=False)))
+            if new(once, webhook, TEAMS_CHANNEL):
+                items.append(self._item(t, once, webhook, TEAMS_CHANNEL,
+                                        self._facts(t, ob, role, once, None, with_names=False)))
         return items
 
     def _item(self, t: Tracked, stage: Stage, recipient: str, channel: Channel, facts: ItemFacts) -> PlannedItem:

@@ -1,10 +1,12 @@
 """Notification items (what to tell whom) and the outbox messages that group them.
 
 A notification row is unique on (case, obligation, ref, due date, stage, recipient, channel): planning
-the same thing twice inserts nothing the second time. Items planned in a tick are grouped into one
-outbox message per recipient and channel; an item that is cancelled (completed, due date moved, no
-longer applies, snoozed) before its message is sent drops out of it, and a message left with no live
-item is cancelled at delivery.
+the same thing twice inserts nothing the second time. The planner reads the keys already planned for a
+batch's instances (``planned_keys``) and builds only the items that are new, so a tick on unchanged data
+writes no item and sends nothing; the unique key stays the last guard. Items planned in a tick go
+straight into one outbox message per recipient and channel (``ItemWriter``); an item that is cancelled
+(completed, due date moved, no longer applies, snoozed) before its message is sent drops out of it, and a
+message left with no live item is cancelled at delivery.
 """
 
 from __future__ import annotations
@@ -12,16 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
 from checker.facts import Channel, ItemFacts, MessageKind, Stage
 from checker.state.database import insert_ignoring_duplicates, inserted_id
-from checker.state.schema import MESSAGE_KEY, notification, outbox
+from checker.state.schema import MESSAGE_KEY, notification, obligation_instance, outbox
 
 _DIGEST_PART = 64  # a sha-256 in hex
 
@@ -77,59 +79,114 @@ def cancel_unsent(connection: Connection, instance_id: int, reason: str, *, keep
     return connection.execute(statement.values(state="cancelled", note=reason[:400])).rowcount
 
 
-def insert_planned(engine: Engine, connection: Connection, items: Sequence[PlannedItem], now: datetime) -> list[int]:
-    """Insert the items not planned before; return the instance id of each new item."""
-    if not items:
-        return []
-    rows = [{
-        "instance_id": i.instance_id, "case_ref": i.case_ref, "obligation": i.obligation, "ref": i.ref,
-        "due_date": i.due_date, "stage": str(i.stage), "recipient": i.recipient,
-        "channel": i.channel.value, "message_id": None, "state": "planned", "note": None,
-        "facts": json.dumps(i.facts.to_json()),
-        "created_at": now,
-    } for i in items]
-    statement = insert_ignoring_duplicates(engine, notification).returning(notification.c.instance_id)
-    return [row.instance_id for row in connection.execute(statement, rows)]
+PlannedKey = tuple[int, date, str, str, str]  # (instance id, due date, stage, recipient, channel)
 
 
-def group_into_messages(connection: Connection, run_id: int, now: datetime,
-                        send_from: Callable[[str], datetime], *, summary: str | None = None) -> int:
-    """Put every planned, ungrouped item into one new pending message per (recipient, channel).
+def item_key(item: PlannedItem) -> PlannedKey:
+    """``item``'s unique key as ``planned_keys`` reads it (the instance stands for case, obligation and ref)."""
+    return (item.instance_id, item.due_date, str(item.stage), item.recipient, item.channel.value)
 
-    Idempotent: items already in a message are left alone, so after a crash the next tick groups
-    what was planned and not yet grouped. ``send_from(channel)`` is the earliest sending time (the
-    next working window). Returns the number of messages created.
+
+def planned_keys(connection: Connection, instance_ids: Collection[int]) -> set[PlannedKey]:
+    """The keys of the items planned before (in any state) for these instances at their current due dates.
+
+    One set-based read per batch, so planning skips what was told and inserts only what is new; the unique
+    key stays the guard. The ids are written into the statement (integers), so PostgreSQL plans each read
+    with the table as it is, never a generic plan made while the table was empty.
+    """
+    if not instance_ids:
+        return set()
+    ids: Any = bindparam("ids", sorted(instance_ids), expanding=True, literal_execute=True)
+    rows = connection.execute(
+        select(notification.c.instance_id, notification.c.due_date, notification.c.stage, notification.c.recipient,
+               notification.c.channel)
+        .join(obligation_instance, and_(obligation_instance.c.id == notification.c.instance_id,
+                                        obligation_instance.c.due_date == notification.c.due_date))
+        .where(notification.c.instance_id.in_(ids)))
+    return {(r.instance_id, r.due_date, r.stage, r.recipient, r.channel) for r in rows}
+
+
+@dataclass
+class ItemWriter:
+    """Inserts a tick's new items straight into their outbox messages: one pending message per (recipient,
+    channel) for the tick, made when its first item comes, so no pass over the items is needed afterwards.
 
     ``summary`` (why this tick is a go-live, ``planning/go_live.py``): each recipient's email items go into
-    one ``summary`` message instead, and items on other channels are marked told by that summary.
+    one ``summary`` message instead, and items on other channels are recorded as told by that summary.
     """
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for row in connection.execute(select(notification.c.id, notification.c.recipient, notification.c.channel)
-                                  .where(notification.c.message_id.is_(None), notification.c.state == "planned")):
-        groups[(row.recipient, row.channel)].append(row.id)
-    kind = MessageKind.SUMMARY if summary is not None else MessageKind.REMINDER
-    made = 0
-    for (recipient, channel), ids in groups.items():
-        if summary is not None and channel != Channel.EMAIL:
-            connection.execute(update(notification).where(notification.c.id == bindparam("_id"))
-                               .values(state="cancelled", note="go-live: told by the email summary instead"),
-                               [{"_id": i} for i in ids])
-            continue
-        result = connection.execute(
-            outbox.insert().values(
-                key=message_key(f"{kind}:{run_id}:{channel}:{recipient}"), kind=kind,
-                recipient=recipient, channel=channel, state="pending", attempts=0, next_attempt_at=send_from(channel),
-                created_at=now, run_id=run_id,
-                payload=json.dumps({"reason": summary}) if summary is not None else None,
-            )
-        )
-        message_id = inserted_id(result)
-        connection.execute(
-            update(notification).where(notification.c.id == bindparam("_id")).values(message_id=message_id),
-            [{"_id": i} for i in ids],
-        )
-        made += 1
-    return made
+
+    connection: Connection
+    run_id: int
+    now: datetime
+    send_from: Callable[[str], datetime]
+    summary: str | None = None
+    messages: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def made(self) -> int:
+        """How many messages this tick made."""
+        return len(self.messages)
+
+    def _message(self, recipient: str, channel: str) -> int | None:
+        if self.summary is not None and channel != Channel.EMAIL:
+            return None
+        found = self.messages.get((recipient, channel))
+        if found is None:
+            kind = MessageKind.SUMMARY if self.summary is not None else MessageKind.REMINDER
+            found = self.messages[(recipient, channel)] = _new_message(
+                self.connection, kind, self.run_id, recipient, channel, self.now, self.send_from(channel),
+                self.summary)
+        return found
+
+    def insert(self, items: Sequence[PlannedItem]) -> list[int]:
+        """Insert the items not planned before; return the instance id of each new item."""
+        fresh: dict[PlannedKey, PlannedItem] = {}
+        for item in items:
+            fresh.setdefault(item_key(item), item)
+        if not fresh:
+            return []
+        rows = []
+        for item in fresh.values():
+            channel = item.channel.value
+            message_id = self._message(item.recipient, channel)
+            told_elsewhere = self.summary is not None and channel != Channel.EMAIL
+            rows.append({
+                "instance_id": item.instance_id, "case_ref": item.case_ref, "obligation": item.obligation,
+                "ref": item.ref, "due_date": item.due_date, "stage": str(item.stage), "recipient": item.recipient,
+                "channel": channel, "message_id": message_id, "state": "cancelled" if told_elsewhere else "planned",
+                "note": GO_LIVE_NOTE if told_elsewhere else None, "facts": json.dumps(item.facts.to_json()),
+                "created_at": self.now,
+            })
+        statement = insert_ignoring_duplicates(self.connection.engine, notification)
+        return [row.instance_id for row in
+                self.connection.execute(statement.returning(notification.c.instance_id), rows)]
+
+    def group_leftovers(self) -> None:
+        """Put planned items that are in no message yet (none, unless written by another path) into this tick's
+        messages; the read uses the index on ``message_id``, so it costs nothing when there are none."""
+        groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for row in self.connection.execute(
+                select(notification.c.id, notification.c.recipient, notification.c.channel)
+                .where(notification.c.message_id.is_(None), notification.c.state == "planned")):
+            groups[(row.recipient, row.channel)].append(row.id)
+        for (recipient, channel), ids in groups.items():
+            message_id = self._message(recipient, channel)
+            values = ({"message_id": message_id} if message_id is not None
+                      else {"state": "cancelled", "note": GO_LIVE_NOTE})
+            self.connection.execute(update(notification).where(notification.c.id == bindparam("_id")).values(values),
+                                    [{"_id": i} for i in ids])
+
+
+GO_LIVE_NOTE = "go-live: told by the email summary instead"
+
+
+def _new_message(connection: Connection, kind: str, run_id: int, recipient: str, channel: str, now: datetime,
+                 send_from: datetime, summary: str | None) -> int:
+    result = connection.execute(outbox.insert().values(
+        key=message_key(f"{kind}:{run_id}:{channel}:{recipient}"), kind=kind, recipient=recipient, channel=channel,
+        state="pending", attempts=0, next_attempt_at=send_from, created_at=now, run_id=run_id,
+        payload=json.dumps({"reason": summary}) if summary is not None else None))
+    return inserted_id(result)
 
 
 def live_items(connection: Connection, message_id: int) -> list[dict[str, Any]]:
