@@ -24,16 +24,18 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from checker.facts import Channel, MessageKind
 from checker.planning.window import Window
 from checker.state import outbox as box
 from checker.state.heartbeat import Heartbeat
-from checker.state.notifications import live_items
+from checker.state.notifications import has_live_items, live_items
 from checker.state.reroute import RECIPIENT_REFUSED, reroute_refused
 from notifiers.base import Attachment, DeliveryError, Mention, Message, Notifier
 from notifiers.outcome import Outcome
@@ -51,7 +53,7 @@ def _without_addresses(text: str, recipient: str) -> str:
         text = text.replace(recipient, "<address>")
     return _ADDRESS.sub("<address>", text)
 
-Render = Callable[[box.OutboxMessage, list[dict[str, Any]]], Message]
+Render = Callable[[box.OutboxMessage, Iterable[dict[str, Any]]], Message]
 
 
 def message_to_json(message: Message) -> str:
@@ -164,16 +166,19 @@ class Delivery:
         """The message as first rendered (rendered now and kept, the first time); ``None`` when it is done with."""
         if message.rendered is not None:
             return message_from_json(message.rendered)
-        items: list[dict[str, Any]] = []
-        if message.kind in (MessageKind.REMINDER, MessageKind.SUMMARY):
-            with self.engine.connect() as connection:
-                items = live_items(connection, message.id)
-            if not items:
-                box.mark_cancelled(self.engine, message.id, "every item was cancelled before sending")
-                self.counts.cancelled += 1
-                return None
         try:
-            rendered = self.render(message, items)
+            if message.kind in (MessageKind.REMINDER, MessageKind.SUMMARY):
+                with self.engine.connect() as connection:  # the items are streamed, never all held at once
+                    if not has_live_items(connection, message.id):
+                        connection.close()
+                        box.mark_cancelled(self.engine, message.id, "every item was cancelled before sending")
+                        self.counts.cancelled += 1
+                        return None
+                    rendered = self.render(message, live_items(connection, message.id))
+            else:
+                rendered = self.render(message, [])
+        except SQLAlchemyError:
+            raise  # the state database failed: not this message's fault
         except Exception as exc:  # a template fault parks this message, not the whole delivery
             self._failed(message, f"could not render: {exc.__class__.__name__}: {exc}", permanent=True)
             return None

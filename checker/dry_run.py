@@ -72,7 +72,7 @@ def _rehearse(app: App, source: Source, as_of: date, now: datetime, digests: boo
         transaction = connection.begin()
         try:
             report = tick.rehearse(connection, as_of, now, digests=digests)
-            messages = [_describe(m, live_items(connection, m.id) if m.kind == "reminder" else [], render)
+            messages = [_describe(m, list(live_items(connection, m.id)) if m.kind == "reminder" else [], render)
                         for m in box.pending_of_run(connection, report.run_id)]
             waiting = connection.execute(select(func.count()).select_from(outbox).where(
                 outbox.c.state == "pending", outbox.c.run_id != report.run_id)).scalar_one()

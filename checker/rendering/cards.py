@@ -13,12 +13,12 @@ reads as plain text; the few that sit in a ``TextBlock`` (a team name in the hea
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from checker.rendering import formatting as fmt
 from checker.rendering.items import ItemView
+from checker.rendering.listing import Listing
 from notifiers.base import Mention
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -98,37 +98,35 @@ def _mention(item: ItemView) -> Mention | None:
     return Mention(text=f"<at>{address}</at>", id=address, name=address)
 
 
-def _heading(views: Sequence[ItemView]) -> str:
-    teams = {v.team for v in views}
-    team = next(iter(teams)) if len(teams) == 1 else None
-    overdue = sum(1 for v in views if v.overdue)
-    what = f"{fmt.actions(overdue)} overdue" if overdue else f"{fmt.actions(len(views))} due soon"
-    escalated = sum(1 for v in views if v.escalated)
-    if escalated:
-        what += f", {escalated} escalated"
+def _heading(items: Listing) -> str:
+    team = next(iter(items.teams)) if len(items.teams) == 1 else None
+    what = f"{fmt.actions(items.overdue)} overdue" if items.overdue else f"{fmt.actions(items.total)} due soon"
+    if items.escalated:
+        what += f", {items.escalated} escalated"
     return f"{markdown_literal(team)}: {what}" if team else what[:1].upper() + what[1:]
 
 
-def reminder_card(views: Sequence[ItemView], as_of: date, *, mention_advisers: bool = False,
+def reminder_card(items: Listing, as_of: date, *, mention_advisers: bool = False,
                   max_items: int = 25) -> tuple[dict[str, Any], tuple[Mention, ...]]:
-    """The card for ``views`` (in reading order) and the mentions it carries: at most ``max_items`` items
-    listed, the rest counted at the end."""
+    """The card for ``items`` and the mentions it carries: at most ``max_items`` items listed (the first in
+    reading order), the rest counted at the end."""
     mentions: dict[str, Mention] = {}
     body: list[dict[str, Any]] = [
-        {"type": "TextBlock", "text": _heading(views), "weight": "bolder", "size": "medium", "wrap": True},
+        {"type": "TextBlock", "text": _heading(items), "weight": "bolder", "size": "medium", "wrap": True},
         {"type": "TextBlock", "text": f"Housing protocol deadlines as of {fmt.full_date(as_of)}. "
                                       "Select an item to open the case.",
          "isSubtle": True, "wrap": True, "spacing": "none"},
     ]
-    for item in views[:max_items]:
+    shown = items.shown[:max_items]
+    for item in shown:
         mention = _mention(item) if mention_advisers else None
         if mention is not None:
             mentions.setdefault(mention.id, mention)
         body.append(_item_block(item, mention))
-    more = len(views) - max_items
+    more = items.total - len(shown)
     if more > 0:
         text = f"And {more} more, not listed here: each one's personal adviser or manager is told by email."
         body.append({"type": "TextBlock", "text": text, "wrap": True, "isSubtle": True})
     card = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION, "body": body,
-            "actions": [_open(item) for item in views[:MAX_CARD_ACTIONS]]}
+            "actions": [_open(item) for item in shown[:MAX_CARD_ACTIONS]]}
     return card, tuple(mentions.values())

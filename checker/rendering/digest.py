@@ -21,8 +21,8 @@ from checker.rendering import formatting as fmt
 from checker.rendering.environment import render
 from checker.rendering.errors import RenderingError
 from checker.rendering.items import initials_ref
+from checker.rendering.listing import csv_cell
 from checker.rendering.subjects import digest_subject
-from checker.rendering.summary import csv_cell
 from notifiers.base import Attachment, Message
 
 BUCKETS = ("1-5", "6-20", "over 20")

@@ -193,7 +193,7 @@ def _snooze(facts: ItemFacts) -> str:
     return f'checker snooze {facts.case_ref} {facts.obligation}{ref} --until YYYY-MM-DD --reason "why"'
 
 
-def _merged(group: list[ItemView]) -> ItemView:
+def merged(group: list[ItemView]) -> ItemView:
     """One view for one action that reached a recipient by two routes (e.g. re-routed to the team manager as
     the adviser's reminder and escalated to them too): the step up the ladder, with every note."""
     chosen = next((v for v in group if v.escalated), group[0])
@@ -211,4 +211,4 @@ def item_views(items: Iterable[ItemFacts | Mapping[str, Any]], as_of: date, case
         groups.setdefault(view.key, []).append(view)
     if not groups:
         raise RenderingError("a reminder needs at least one item")
-    return sorted((_merged(g) for g in groups.values()), key=lambda v: v.sort_key)
+    return sorted((merged(g) for g in groups.values()), key=lambda v: v.sort_key)

@@ -7,6 +7,7 @@ digest (rendered as a reminder listing its items) and an operator alert carry th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -44,13 +45,13 @@ class OutboxRenderer:
     urgent_items: int = 10  # the items a go-live summary lists in full (go_live.urgent_items)
     max_bytes: int = DEFAULT_BUDGET  # the most bytes one email takes (delivery.max_message_bytes)
 
-    def __call__(self, message: OutboxMessage, items: list[dict[str, Any]]) -> Message:
+    def __call__(self, message: OutboxMessage, items: Iterable[dict[str, Any]]) -> Message:
         rendered = self._render(message, items)
         if message.channel != Channel.EMAIL:
             return rendered
         return fit(rendered, self.max_bytes, planned_on(message.created_at))
 
-    def _render(self, message: OutboxMessage, items: list[dict[str, Any]]) -> Message:
+    def _render(self, message: OutboxMessage, items: Iterable[dict[str, Any]]) -> Message:
         if message.kind == MessageKind.REMINDER:
             return render_reminder(MessageKind.REMINDER, message.channel, message.recipient, items,
                                    planned_on(message.created_at), message.key, self.case_url_template,

@@ -11,6 +11,7 @@ from datetime import date
 
 from checker.rendering import formatting as fmt
 from checker.rendering.items import DisputeView, ItemView
+from checker.rendering.listing import Listing
 
 
 def _dispute(item: ItemView, d: DisputeView) -> str:
@@ -38,43 +39,37 @@ def _first_due(item: ItemView) -> str:
     return "first due today" if item.timing == "due today" else f"first by {item.due_short}"
 
 
-def reminder_subject(items: Sequence[ItemView]) -> str:
-    """E.g. 'Overdue: 2 housing protocol actions — act now' or 'Due by Mon 1 Dec: join … (C1)'.
-
-    ``items`` are in reading order (``items.item_views``).
-    """
-    if len(items) == 1:
-        return fmt.one_line(_one(items[0]))
-    overdue = [i for i in items if i.overdue]
-    pending = [i for i in items if not i.overdue]
-    if not overdue:
-        return fmt.one_line(f"{fmt.actions(len(pending))} due: {_first_due(pending[0])}")
-    label = "Escalated" if all(i.escalated for i in overdue) else "Overdue"
-    subject = f"{label}: {fmt.actions(len(overdue))} — act now"
-    if pending:
-        subject += f" ({len(pending)} more due {_when(pending)})"
+def reminder_subject(items: Listing) -> str:
+    """E.g. 'Overdue: 2 housing protocol actions — act now' or 'Due by Mon 1 Dec: join … (C1)'."""
+    if items.total == 1:
+        return fmt.one_line(_one(items.first))
+    soonest, latest = items.soonest_pending, items.latest_pending
+    if not items.overdue and soonest is not None:
+        return fmt.one_line(f"{fmt.actions(items.pending)} due: {_first_due(soonest)}")
+    label = "Escalated" if items.overdue_escalated == items.overdue else "Overdue"
+    subject = f"{label}: {fmt.actions(items.overdue)} — act now"
+    if soonest is not None and latest is not None:
+        subject += f" ({items.pending} more due {_when(soonest, latest)})"
     return fmt.one_line(subject)
 
 
-def _when(pending: Sequence[ItemView]) -> str:
+def _when(soonest: ItemView, latest: ItemView) -> str:
     """When the pending items fall due: 'by Mon 7 Dec' only when every one is; else the first and the last."""
-    soonest, latest = pending[0], max(pending, key=lambda i: i.due_date)
     first = "today" if soonest.timing == "due today" else soonest.due_short
     if latest.due_date == soonest.due_date:
         return "today" if first == "today" else f"by {first}"
     return f"from {first} to {latest.due_short}"
 
 
-def activity_subject(items: Sequence[ItemView]) -> str:
+def activity_subject(items: Listing) -> str:
     """The Teams activity feed's short line, e.g. '2 housing protocol actions overdue'."""
-    overdue = [i for i in items if i.overdue]
-    if overdue:
-        return f"{fmt.actions(len(overdue))} overdue"
-    if len(items) == 1:
-        first = items[0]
+    if items.overdue:
+        return f"{fmt.actions(items.overdue)} overdue"
+    first = items.first
+    if items.total == 1:
         return fmt.one_line("Due today: " + first.action if first.timing == "due today"
                             else f"Due by {first.due_short}: {first.action}")
-    return f"{fmt.actions(len(items))} due: {_first_due(items[0])}"
+    return f"{fmt.actions(items.total)} due: {_first_due(first)}"
 
 
 def digest_subject(teams: Sequence[str], overdue: int, as_of: date) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -189,14 +189,26 @@ def _new_message(connection: Connection, kind: str, run_id: int, recipient: str,
     return inserted_id(result)
 
 
-def live_items(connection: Connection, message_id: int) -> list[dict[str, Any]]:
-    """The facts of a message's items that are still to be told (not cancelled)."""
-    rows = connection.execute(
+def live_items(connection: Connection, message_id: int) -> Iterator[dict[str, Any]]:
+    """The facts of a message's items that are still to be told (not cancelled), in due-date order.
+
+    A stream (read in chunks, a server-side cursor on PostgreSQL): a message may hold tens of thousands of
+    items, and rendering keeps only those it lists (``rendering/listing.py``). Read it while ``connection``
+    is open.
+    """
+    rows = connection.execution_options(stream_results=True, yield_per=500).execute(
         select(notification.c.facts).where(and_(notification.c.message_id == message_id,
                                                 notification.c.state == "planned"))
-        .order_by(notification.c.id)
+        .order_by(notification.c.due_date, notification.c.id)
     )
-    return [json.loads(row.facts) for row in rows if row.facts]
+    return (json.loads(row.facts) for row in rows if row.facts)
+
+
+def has_live_items(connection: Connection, message_id: int) -> bool:
+    """Whether any of the message's items is still to be told."""
+    return connection.execute(select(notification.c.id).where(
+        notification.c.message_id == message_id, notification.c.state == "planned",
+        notification.c.facts.is_not(None)).limit(1)).first() is not None
 
 
 def mark_items_sent(connection: Connection, message_id: int) -> None:
