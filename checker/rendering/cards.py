@@ -13,6 +13,7 @@ reads as plain text; the few that sit in a ``TextBlock`` (a team name in the hea
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,7 @@ from checker.rendering import formatting as fmt
 from checker.rendering.items import ItemView
 from checker.rendering.listing import Listing
 from notifiers.base import Mention
+from notifiers.teams_workflow import MAX_PAYLOAD_BYTES, encode, with_mentions, workflow_payload
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.4"
@@ -108,8 +110,24 @@ def _heading(items: Listing) -> str:
 
 def reminder_card(items: Listing, as_of: date, *, mention_advisers: bool = False,
                   max_items: int = 25) -> tuple[dict[str, Any], tuple[Mention, ...]]:
-    """The card for ``items`` and the mentions it carries: at most ``max_items`` items listed (the first in
-    reading order), the rest counted at the end."""
+    """The card for ``items`` and the mentions it carries: the first items in reading order, at most
+    ``max_items`` and no more than one Workflows post holds (28 KB), the rest counted at the end; so a team's
+    channel gets one post per tick, never a card in parts."""
+    shown = items.shown[:max_items]
+    while True:
+        card, mentions = _card(items, shown, as_of, mention_advisers=mention_advisers)
+        if len(shown) <= 1 or one_post(card, mentions):
+            return card, mentions
+        shown = shown[:-1]
+
+
+def one_post(card: dict[str, Any], mentions: Sequence[Mention]) -> bool:
+    """Whether ``card`` goes to a Workflows webhook in one post (``notifiers.teams_workflow``)."""
+    return len(encode(workflow_payload(with_mentions(card, mentions)))) <= MAX_PAYLOAD_BYTES
+
+
+def _card(items: Listing, shown: Sequence[ItemView], as_of: date, *, mention_advisers: bool
+          ) -> tuple[dict[str, Any], tuple[Mention, ...]]:
     mentions: dict[str, Mention] = {}
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": _heading(items), "weight": "bolder", "size": "medium", "wrap": True},
@@ -117,7 +135,6 @@ def reminder_card(items: Listing, as_of: date, *, mention_advisers: bool = False
                                       "Select an item to open the case.",
          "isSubtle": True, "wrap": True, "spacing": "none"},
     ]
-    shown = items.shown[:max_items]
     for item in shown:
         mention = _mention(item) if mention_advisers else None
         if mention is not None:

@@ -195,3 +195,25 @@ def test_activity_preview_fits_the_feed_and_names_nobody() -> None:
     assert "Sam" not in message.text
     assert "Khan" not in message.text
     assert "S.K." not in message.text
+
+
+def test_a_card_of_many_long_items_goes_in_one_post_and_counts_the_rest() -> None:
+    """A team's channel hears once per tick, in one Workflows post (at most 28 KB), never a card in parts: the
+    card lists as many of the first items as fit, up to the item cap, and counts the others."""
+    note = "The due date moved from Mon 2 Nov 2026 to Mon 16 Nov 2026 because the release date changed. " * 3
+    items = [escalated(case_ref=f"C{i:03d}", obligation=f"ob-{i}", change_note=note, working_days_overdue=30 - i % 7)
+             for i in range(60)]
+    message = channel_card(items, max_items=25)
+    payload = encode(message_payload(message))
+    assert len(payload) <= 28 * 1024
+    listed = containers(message.card)
+    assert 1 <= len(listed) < 25  # 25 such items would need two posts
+    assert message.card is not None
+    assert message.card["body"][-1]["text"].startswith(f"And {60 - len(listed)} more, not listed here")
+    assert message.card["body"][0]["text"].startswith("Preston: 60 housing protocol actions overdue, 60 escalated")
+    # the most overdue first: 30 working days (i % 7 == 0) before 29
+    first = [texts(c) for c in listed[:2]]
+    assert all(any("30 working days overdue" in t for t in block) for block in first)
+    few = channel_card(items[:3], max_items=25)
+    assert len(containers(few.card)) == 3
+    assert "more, not listed" not in json.dumps(few.card)
