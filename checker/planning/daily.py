@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from checker.facts import Channel, MessageKind
 from checker.state.notifications import PlannedItem
-from checker.state.outbox import add_message
+from checker.state.outbox import add_message, message_exists
 from rules.calendar import WorkingCalendar
 from rules.records import Role
 
@@ -56,6 +56,8 @@ def plan_daily_digests(connection: Connection, items: Sequence[PlannedItem], as_
         by_adviser.setdefault(item.recipient, []).append(item)
     planned = 0
     for recipient, mine in sorted(by_adviser.items()):
+        if message_exists(connection, daily_key(as_of, recipient)):
+            continue  # today's is planned (a later tick that day)
         mine.sort(key=lambda i: (i.due_date, i.case_ref, i.obligation, i.ref))
         payload = {"as_of": as_of.isoformat(), "items": [i.facts.to_json() for i in mine]}
         if add_message(connection, key=daily_key(as_of, recipient), kind=MessageKind.DAILY, recipient=recipient,

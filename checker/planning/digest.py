@@ -19,7 +19,7 @@ from checker.planning.recipients import Routing
 from checker.profiles import Profile
 from checker.rendering import formatting as fmt
 from checker.state import link_actions, reports
-from checker.state.outbox import add_message
+from checker.state.outbox import add_message, message_exists
 from rules.records import Role
 
 LONDON = ZoneInfo("Europe/London")
@@ -106,6 +106,9 @@ def plan_digests(connection: Connection, profile: Profile, routing: Routing, as_
         monday = datetime.combine(as_of - timedelta(days=as_of.weekday()), time(), tzinfo=UTC)
         if reports.summary_since(connection, recipient, monday - timedelta(days=1)):
             continue  # a go-live summary this week already told them everything (planning/go_live.py)
+        key = f"digest:{week_key(as_of)}:{recipient}:{manager or '-'}"
+        if message_exists(connection, key):
+            continue  # this week's is planned: every later tick of the week would make it for nothing
         last = reports.last_digest_sent(connection, recipient)
         since = last or (now - timedelta(days=7))
         since_day = last.date() if last else as_of - timedelta(days=7)
@@ -113,7 +116,6 @@ def plan_digests(connection: Connection, profile: Profile, routing: Routing, as_
         if not (payload["overdue_by_adviser"] or payload["became_overdue"] or payload["completed"]
                 or payload["acted_on"]):
             continue  # nothing to say: no empty digest (a later tick this week sends one if that changes)
-        key = f"digest:{week_key(as_of)}:{recipient}:{manager or '-'}"
         if add_message(connection, key=key, kind=MessageKind.DIGEST, recipient=recipient, channel=Channel.EMAIL,
                        payload=payload, now=now, send_from=send_from, run_id=run_id):
             planned += 1

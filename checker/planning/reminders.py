@@ -52,6 +52,8 @@ class ReminderPlanner:
     channels: ChannelOptions
     as_of: date
     links: LinkIssuer | None = None
+    _stages: dict[tuple[date, tuple[int, ...]], Stage | None] = field(default_factory=dict, init=False,
+                                                                     repr=False, compare=False)
 
     def _obligations(self) -> dict[str, Obligation[Any]]:
         return {o.id: o for o in self.profile.obligations}
@@ -85,8 +87,7 @@ class ReminderPlanner:
         cover = away or {}
         f = t.finding
         out: list[PlannedItem] = []
-        stage = reminder_stage(f.due_date, self.as_of, ob.reminder_lead_working_days,
-                               self.profile.reminders.overdue_every_working_days, self.profile.calendar)
+        stage = self._reminder_stage(f.due_date, ob.reminder_lead_working_days)
         if stage is not None and not snoozed and (t.instance_id, f.due_date, phase(str(stage))) not in acknowledged:
             out += self._to_role(t, ob, f.owner, stage, cover, known)
         if f.status is Status.OVERDUE:
@@ -110,12 +111,13 @@ class ReminderPlanner:
         personal = role is Role.ADVISER and routing_note is None
         daily = personal and (case.team or "").casefold() in self.channels.daily_digest_teams
 
-        def new(stage: Stage, recipient: str, channel: Channel) -> bool:
-            return daily or (t.instance_id, t.finding.due_date, str(stage), recipient, channel.value) not in known
+        def new(stage: str, recipient: str, channel: Channel) -> bool:
+            return daily or (t.instance_id, t.finding.due_date, stage, recipient, channel.value) not in known
 
         items: list[PlannedItem] = []
-        email = new(stage, address, EMAIL)
-        activity = personal and self.channels.teams_activity and new(stage, address, TEAMS_ACTIVITY)
+        told_as = str(stage)
+        email = new(told_as, address, EMAIL)
+        activity = personal and self.channels.teams_activity and new(told_as, address, TEAMS_ACTIVITY)
         if email or activity:
             facts = self._facts(t, ob, role, stage, routing_note, with_names=personal)
             if personal and self.links is not None and address and stage.to_owner:
@@ -131,10 +133,18 @@ class ReminderPlanner:
             # A team's channel hears of an escalation once: its item has the stage without the repeat number,
             # so every repeat (or a first telling that is already a repeat, at go-live) plans the same key.
             once = stage.first_telling
-            if new(once, webhook, TEAMS_CHANNEL):
+            if new(str(once), webhook, TEAMS_CHANNEL):
                 items.append(self._item(t, once, webhook, TEAMS_CHANNEL,
                                         self._facts(t, ob, role, once, None, with_names=False)))
         return items
+
+    def _reminder_stage(self, due: date, leads: tuple[int, ...]) -> Stage | None:
+        """``stages.reminder_stage`` on the planner's day, once per due date and lead times (they repeat)."""
+        key = (due, leads)
+        if key not in self._stages:
+            every = self.profile.reminders.overdue_every_working_days
+            self._stages[key] = reminder_stage(due, self.as_of, leads, every, self.profile.calendar)
+        return self._stages[key]
 
     def _item(self, t: Tracked, stage: Stage, recipient: str, channel: Channel, facts: ItemFacts) -> PlannedItem:
         f = t.finding

@@ -237,6 +237,11 @@ def add_message(connection: Connection, *, key: str, kind: str, recipient: str, 
     return connection.execute(statement.returning(outbox.c.id)).first() is not None
 
 
+def message_exists(connection: Connection, key: str) -> bool:
+    """Whether a message with this key (as ``add_message`` would store it) exists, in any state."""
+    return connection.execute(select(outbox.c.id).where(outbox.c.key == message_key(key))).first() is not None
+
+
 def listing(engine: Engine, states: tuple[str, ...], limit: int = 200) -> list[OutboxMessage]:
     with engine.connect() as connection:
         rows = connection.execute(select(outbox).where(outbox.c.state.in_(states))
