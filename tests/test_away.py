@@ -7,13 +7,13 @@ C1 and C2 are in custody, released 10 Dec 2026: their pre-release review invitat
 
 from __future__ import annotations
 
-import email
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from support.caseload import custody_case, write_csv
+from support.sink_mail import plain_texts
 
 from checker.app import App
 from checker.channels import build_channels
@@ -49,15 +49,7 @@ class Env:
 
     def texts(self) -> dict[str, str]:
         """recipient → the plain text of the reminders sent to them (all of them, joined)."""
-        found: dict[str, str] = {}
-        for path in sorted((self.tmp_path / "outbox").glob("*.eml")):
-            mail = email.message_from_bytes(path.read_bytes())
-            for part in mail.walk():
-                if part.get_content_type() == "text/plain":
-                    payload = part.get_payload(decode=True)
-                    assert isinstance(payload, bytes)
-                    found[mail["To"]] = found.get(mail["To"], "") + " ".join(payload.decode().split())
-        return found
+        return plain_texts(self.tmp_path / "outbox")
 
 
 @pytest.fixture

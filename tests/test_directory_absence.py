@@ -9,7 +9,6 @@ day. The cases name no manager or team: the directory gives them (Tam North mana
 
 from __future__ import annotations
 
-import email
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from click.testing import CliRunner, Result
 from servers.graph import CLIENT_SECRET, TENANT, GraphTestServer
 from servers.graph_users import DirectoryUser
 from support.caseload import custody_case, write_csv, write_rows
+from support.sink_mail import plain_texts
 
 from checker.cli import main
 
@@ -53,15 +53,7 @@ class Env:
 
     def texts(self) -> dict[str, str]:
         """recipient → the plain text of what they were sent, joined."""
-        found: dict[str, str] = {}
-        for path in sorted(self.sink.glob("*.eml")):
-            mail = email.message_from_bytes(path.read_bytes())
-            for part in mail.walk():
-                if part.get_content_type() == "text/plain":
-                    payload = part.get_payload(decode=True)
-                    assert isinstance(payload, bytes)
-                    found[mail["To"]] = found.get(mail["To"], "") + " ".join(payload.decode().split())
-        return found
+        return plain_texts(self.sink)
 
 
 @pytest.fixture
