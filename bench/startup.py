@@ -17,30 +17,20 @@ imports (``python -X importtime``), the place to look when a target is missed (d
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
+
+from check_formats import timed
 
 from checker.demo.files import write_caseload
 
 CHECKER = Path(sys.executable).parent / "checker"
 AS_OF = date(2026, 11, 23)  # any fixed day: the figures do not depend on it
 TARGETS = {"help": 0.3, "check": 0.4}
-
-
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and CPU seconds (user + system, from the kernel's accounting) of one run."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status):
-        raise subprocess.CalledProcessError(os.waitstatus_to_exitcode(status), command)
-    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
 
 def slowest_imports(command: list[str], n: int) -> list[tuple[float, str]]:
