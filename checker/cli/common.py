@@ -75,6 +75,11 @@ source_option = click.option("--source", "source", default=None, metavar="NAME",
 format_option = click.option("--format", "output", type=click.Choice(["table", "json", "csv"]), default="table",
                              help="table: grouped by adviser, overdue first; json: the document of docs/input.md; "
                                   "csv: one row per finding (data errors on stderr).")
+digests_option = click.option("--digests/--no-digests", default=None,
+                              help="Plan the managers' digests now, or not (default: when this week's are due).")
+scratch_state_option = click.option(
+    "--scratch-state", is_flag=True,
+    help="The state database is a scratch copy: allow --as-of before the last good tick or after today.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,11 @@ from checker.cli.common import (
     EXIT_CANNOT_RUN,
     as_of_option,
     cases_option,
+    digests_option,
     disputes_option,
     profile_option,
     reports_failures,
+    scratch_state_option,
     source_option,
     today_in_london,
 )
@@ -65,12 +67,10 @@ def rehearse(settings: Settings, profile: str | None, cases: Path | None, disput
 @cases_option
 @disputes_option
 @source_option
-@click.option("--digests/--no-digests", default=None,
-              help="Plan the managers' digests now, or not (default: when this week's are due).")
+@digests_option
 @click.option("--accept-drop", is_flag=True,
               help="Plan although the source has far fewer cases than the last good tick (as run --once would).")
-@click.option("--scratch-state", is_flag=True,
-              help="The state database is a scratch copy: allow --as-of before the last good tick or after today.")
+@scratch_state_option
 @reports_failures
 def plan(as_of: date, profile: str | None, cases: Path | None, disputes: Path | None, source: str | None,
          digests: bool | None, accept_drop: bool, scratch_state: bool) -> None:

@@ -23,10 +23,12 @@ from checker.cli.common import (
     EXIT_CANNOT_RUN,
     as_of_option,
     cases_option,
+    digests_option,
     disputes_option,
     given,
     profile_option,
     reports_failures,
+    scratch_state_option,
     source_option,
     today_in_london,
 )
@@ -126,12 +128,10 @@ def serve(settings: Settings, profile: str | None, source: str | None, log_level
 @cases_option
 @disputes_option
 @source_option
-@click.option("--digests/--no-digests", default=None,
-              help="Plan the managers' digests now, or not (default: when this week's are due).")
+@digests_option
 @click.option("--accept-drop", is_flag=True,
               help="Go on although the source has far fewer cases than the last good tick (the drop is real).")
-@click.option("--scratch-state", is_flag=True,
-              help="The state database is a scratch copy: allow --as-of before the last good tick or after today.")
+@scratch_state_option
 @click.option("--log-level", default="INFO", show_default=True, metavar="LEVEL",
               help="The daemon's log level (JSON lines on stdout).")
 @click.option("--dry-run", is_flag=True,
