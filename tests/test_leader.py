@@ -207,11 +207,8 @@ print(json.dumps({"attempted": sorted(attempted), "won": sorted(won)}))
 """
 
 
-@pytest.mark.slow
-def test_of_two_processes_looping_on_the_same_slots_never_both_hold_one(url: str) -> None:
-    engine = open_database(url)
-    upgrade(engine)
-    engine.dispose()
+def race_two_contenders(url: str) -> list[dict[str, list[int]]]:
+    """One trial: two processes loop on the same lease slots for 2 s; each reports the slots it tried and won."""
     children = [subprocess.Popen([sys.executable, "-c", CONTENDER, url, holder, "2.0", "0.05"],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for holder in ("process-1", "process-2")]
@@ -230,10 +227,25 @@ def test_of_two_processes_looping_on_the_same_slots_never_both_hold_one(url: str
         out, err = child.stdout.read(), child.stderr.read()
         assert child.wait(timeout=60) == 0, err
         reports.append(json.loads(out))
-    first, second = ({*r["won"]} for r in reports)
-    assert not first & second, f"slots held by both processes at once: {sorted(first & second)}"
-    contended = set(reports[0]["attempted"]) & set(reports[1]["attempted"])
-    assert len(contended) >= 10, f"the two processes hardly overlapped; the test proved nothing: {reports}"
+    return reports
+
+
+@pytest.mark.slow
+def test_of_two_processes_looping_on_the_same_slots_never_both_hold_one(url: str) -> None:
+    engine = open_database(url)
+    upgrade(engine)
+    engine.dispose()
+    trials = []
+    for _ in range(4):  # on a saturated machine one process may sleep through a trial: that trial proves nothing
+        reports = race_two_contenders(url)
+        first, second = ({*r["won"]} for r in reports)
+        assert not first & second, f"slots held by both processes at once: {sorted(first & second)}"
+        contended = set(reports[0]["attempted"]) & set(reports[1]["attempted"])
+        trials.append(len(contended))
+        if len(contended) >= 10:
+            break
+    else:
+        pytest.fail(f"in 4 trials the two processes hardly overlapped; the test proved nothing: {trials}")
     assert len((first | second) & contended) >= len(contended) - 2  # nearly every contended slot had a winner
 
 
