@@ -115,7 +115,7 @@ class App:
         d = self.settings.delivery
         templates = self.settings.resolve(d.templates_dir) if d.templates_dir else None
         return ActionService(self.engine, keys, {o.id: o.title for o in self.profile.obligations},
-                             self.snooze_max_days, clock, templates)
+                             self.snooze_max_days, clock, templates, d.case_url_template)
 
     def tick(self, source: Source, *, guarded: bool = True) -> Tick:
         """A tick over ``source``; ``guarded``: with the source safety guard (``planning/guard.py``)."""

@@ -168,6 +168,7 @@ class ItemFacts:
     routing_note: str | None = None
     done_when: tuple[str, ...] = ()  # the case record's columns that complete the obligation
     actions: Mapping[str, str] | None = None  # the acknowledge and snooze links (checker/actions/links.py)
+    links_elsewhere: bool = False  # a channel item: its adviser has the links in their own messages
     next_working_day: date | None = None  # set when the due date is not a working day
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -275,6 +276,7 @@ class ItemFacts:
             actions=({str(k): str(v) for k, v in links.items()}
                      if isinstance(links := data.get("actions"), Mapping) and links else None),
             next_working_day=day("next_working_day", next_day) if next_day else None,
+            links_elsewhere=data.get("links_elsewhere") is True,
             extra={k: v for k, v in data.items() if k not in known},
         )
 

@@ -6,6 +6,10 @@ only, says what will happen, and carries a form whose button POSTs back with a C
 link. The POST checks everything again and, in one transaction, uses the link (its one-time number) and
 records the action: an acknowledgement, or a snooze (a ``suppression`` row, like ``checker snooze``).
 
+A "choose" link (the Teams activity feed's one link) shows a page offering both actions, each a form of
+its own with the same CSRF token and a ``choice``; pressing one uses the link, so the other is then
+refused like any used link.
+
 A link is refused, with a plain page and nothing recorded, when it is not one this service signed
 (forged or altered), has expired, was used already, was issued to someone who is not the item's
 personal adviser now, or its item has changed since (completed, closed, or given another due date).
@@ -23,9 +27,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from checker.actions.tokens import ACKNOWLEDGE, BadToken, Claims, LinkKeys
+from checker.actions.tokens import ACKNOWLEDGE, CHOOSE, SNOOZE, BadToken, Claims, LinkKeys
 from checker.rendering import formatting as fmt
 from checker.rendering.environment import render
+from checker.rendering.errors import RenderingError
 from checker.state import link_actions, suppressions
 from checker.state.notifications import cancel_unsent
 from checker.state.schema import WHO, obligation_instance
@@ -41,6 +46,7 @@ NOT_YOURS = "This link was not issued to the personal adviser this item belongs 
 CHANGED = ("This item has changed since the message was sent (it was completed, closed or given a new due "
            "date). The next reminder about it will carry new links.")
 BAD_FORM = "This form has expired or was not sent from this page. Open the link in the message again."
+NO_CHOICE = "Press one of the two buttons on the page: acknowledge or snooze. Open the link in the message again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +63,11 @@ class Refused(Exception):  # noqa: N818 - the outcome, not an error of the progr
 
 class ActionService:
     def __init__(self, engine: Engine, keys: LinkKeys, titles: Mapping[str, str], snooze_max_days: int,
-                 clock: Callable[[], datetime], templates_dir: Path | None = None) -> None:
+                 clock: Callable[[], datetime], templates_dir: Path | None = None,
+                 case_url_template: str | None = None) -> None:
         self.engine, self.keys, self.titles = engine, keys, titles
         self.snooze_max_days, self.clock, self.templates_dir = snooze_max_days, clock, templates_dir
+        self.case_url_template = case_url_template  # the choose page links to the case, as the feed did
 
     def today(self) -> date:
         return self.clock().astimezone(LONDON).date()
@@ -86,7 +94,7 @@ class ActionService:
     def _page(self, status: int, **context: Any) -> Page:
         base = {"state": "refused", "message": "", "who": "", "title": "", "action": "", "what": "",
                 "csrf": "", "error": "", "min_date": "", "max_date": "", "until": "", "reason": "",
-                "done": ""}
+                "done": "", "what_acknowledge": "", "what_snooze": "", "case_url": ""}
         return Page(status, render(self.templates_dir, TEMPLATE, base | context))
 
     def refused(self, reason: str, status: int = 403) -> Page:
@@ -95,20 +103,30 @@ class ActionService:
     def _item(self, claims: Claims, row: Any, token: str) -> dict[str, Any]:
         today = self.today()
         who = f"{row.initials} ({row.case_ref})" if row.initials else row.case_ref
-        if claims.action == ACKNOWLEDGE:
-            what = ("Your repeat reminders about this item stop until its next stage (when it becomes due or "
-                    "overdue, or gets a new due date). Escalation to your managers goes on while it stays "
-                    "overdue. Your acknowledgement is recorded with your address and shown in your manager's "
-                    "next digest.")
-        else:
-            what = (f"Your reminders about this item stop until the date you choose (at most "
-                    f"{self.snooze_max_days} days ahead); escalation to your managers goes on while it stays "
-                    "overdue. The snooze and your reason are recorded with your address and shown in your "
-                    "manager's next digest.")
+        what = {
+            ACKNOWLEDGE: ("Your repeat reminders about this item stop until its next stage (when it becomes due "
+                          "or overdue, or gets a new due date). Escalation to your managers goes on while it "
+                          "stays overdue. Your acknowledgement is recorded with your address and shown in your "
+                          "manager's next digest."),
+            SNOOZE: (f"Your reminders about this item stop until the date you choose (at most "
+                     f"{self.snooze_max_days} days ahead); escalation to your managers goes on while it stays "
+                     "overdue. The snooze and your reason are recorded with your address and shown in your "
+                     "manager's next digest."),
+        }
         return {"who": who, "title": self.titles.get(row.obligation, row.obligation), "action": claims.action,
-                "what": what, "csrf": self.keys.csrf(token), "due": fmt.day_month_year(row.due_date),
+                "what": what.get(claims.action, ""), "what_acknowledge": what[ACKNOWLEDGE],
+                "what_snooze": what[SNOOZE], "case_url": self._case_url(row.case_ref),
+                "csrf": self.keys.csrf(token), "due": fmt.day_month_year(row.due_date),
                 "min_date": today.isoformat(),
                 "max_date": (today + timedelta(days=self.snooze_max_days)).isoformat()}
+
+    def _case_url(self, case_ref: str) -> str:
+        if not self.case_url_template:
+            return ""
+        try:
+            return fmt.case_url(self.case_url_template, case_ref)
+        except RenderingError:  # ``config check`` reports a bad template; the page goes without the link
+            return ""
 
     def show(self, token: str) -> Page:
         """The confirmation page: changes nothing."""
@@ -126,10 +144,7 @@ class ActionService:
         try:
             with self.engine.begin() as connection:
                 claims, row = self._check(connection, token)
-                if claims.action == ACKNOWLEDGE:
-                    done = self._acknowledge(connection, claims, row)
-                else:
-                    done = self._snooze(connection, claims, row, form, token)
+                done = self._perform(connection, claims, row, form, token)
         except Refused as refusal:
             return self.refused(refusal.reason, refusal.status)
         except _FormError as problem:
@@ -138,6 +153,16 @@ class ActionService:
         except IntegrityError:  # the same link used at the same moment from elsewhere
             return self.refused(USED, 410)
         return self._page(200, state="done", done=done, **self._item(claims, row, token))
+
+    def _perform(self, connection: Connection, claims: Claims, row: Any, form: Mapping[str, str],
+                 token: str) -> str:
+        """The link's action, or for a choose link the one its page's button chose."""
+        chosen = form.get("choice", "") if claims.action == CHOOSE else claims.action
+        if chosen == ACKNOWLEDGE:
+            return self._acknowledge(connection, claims, row)
+        if chosen == SNOOZE:
+            return self._snooze(connection, claims, row, form, token)
+        raise Refused(NO_CHOICE, 400)
 
     def _acknowledge(self, connection: Connection, claims: Claims, row: Any) -> str:
         now = self.clock()

@@ -1,6 +1,7 @@
 """Signed action links: what a link claims, how it is signed, and how a forged or altered one is told.
 
-A link's token is ``<claims>.<signature>``: the claims are compact JSON in URL-safe base64 (the action,
+A link's token is ``<claims>.<signature>``: the claims are compact JSON in URL-safe base64 (the action
+(acknowledge, snooze, or choose: the page that offers both),
 the obligation instance, the due date and reminder stage it was issued with, a tag of the recipient,
 the last day it may be used, and a random one-time number); the signature is HMAC-SHA256 of the claims
 with the service's secret (``[actions] secret``). Changing any character of either part makes the
@@ -24,7 +25,8 @@ from datetime import date
 
 ACKNOWLEDGE = "acknowledge"
 SNOOZE = "snooze"
-ACTIONS = (ACKNOWLEDGE, SNOOZE)
+CHOOSE = "choose"  # the Teams activity feed's one link: its page offers both actions (``links.chooser``)
+ACTIONS = (ACKNOWLEDGE, SNOOZE, CHOOSE)
 MIN_SECRET_LENGTH = 32
 
 

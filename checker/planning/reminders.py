@@ -10,7 +10,9 @@ plans no owner reminders but its escalations still go; an acknowledged one (from
 plans no more owner reminders at the stage it was acknowledged in (each overdue repeat counts as one
 stage), and its escalations still go. Facts carry names only for the adviser's own email, and the
 acknowledge and snooze links (``actions``, ``checker/actions/links.py``) only for the adviser's own
-items when the links are on.
+items when the links are on: two links on the email's item, one "choose" link on the activity feed's
+(its page offers both). A team channel's item carries none (a shared channel cannot bind a link to
+one adviser); ``links_elsewhere`` tells its card that the adviser has them in their own messages.
 """
 
 from __future__ import annotations
@@ -120,22 +122,28 @@ class ReminderPlanner:
         activity = personal and self.channels.teams_activity and new(told_as, address, TEAMS_ACTIVITY)
         if email or activity:
             facts = self._facts(t, ob, role, stage, routing_note, with_names=personal)
-            if personal and self.links is not None and address and stage.to_owner:
-                facts = replace(facts, actions=self.links.for_item(t.instance_id, t.finding.due_date, str(stage),
-                                                                   address, self.as_of))
+            linked = personal and self.links is not None and bool(address) and stage.to_owner
             if email:
-                items.append(self._item(t, stage, address, EMAIL, facts))
+                email_facts = facts
+                if linked and self.links is not None:
+                    email_facts = replace(facts, actions=self.links.for_item(
+                        t.instance_id, t.finding.due_date, str(stage), address, self.as_of))
+                items.append(self._item(t, stage, address, EMAIL, email_facts))
             if activity:
+                chooser = (self.links.chooser(t.instance_id, t.finding.due_date, str(stage), address, self.as_of)
+                           if linked and self.links is not None else None)
                 items.append(self._item(t, stage, address, TEAMS_ACTIVITY,
-                                        replace(facts, given_name=None, family_name=None)))
+                                        replace(facts, given_name=None, family_name=None, actions=chooser)))
         webhook = self.channels.team_channels.get((case.team or "").casefold())  # keys casefolded (App)
         if webhook and (stage == Stage.overdue(0) or stage.up_the_ladder):
             # A team's channel hears of an escalation once: its item has the stage without the repeat number,
             # so every repeat (or a first telling that is already a repeat, at go-live) plans the same key.
             once = stage.first_telling
             if new(str(once), webhook, TEAMS_CHANNEL):
-                items.append(self._item(t, once, webhook, TEAMS_CHANNEL,
-                                        self._facts(t, ob, role, once, None, with_names=False)))
+                # No links on a shared channel (a link acts as one adviser); the card says where they are.
+                elsewhere = self.links is not None and t.finding.owner is Role.ADVISER and bool(case.adviser_email)
+                items.append(self._item(t, once, webhook, TEAMS_CHANNEL, replace(
+                    self._facts(t, ob, role, once, None, with_names=False), links_elsewhere=elsewhere)))
         return items
 
     def _reminder_stage(self, due: date, leads: tuple[int, ...]) -> Stage | None:

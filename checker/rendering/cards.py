@@ -1,6 +1,8 @@
 """The Adaptive Card (1.4) for a team's Teams channel: a heading, then one compact, clickable block per item.
 
-A channel is read by many people, so a card shows initials and the case reference, never a name.
+A channel is read by many people, so a card shows initials and the case reference, never a name, and
+no acknowledge or snooze links (a link acts as one adviser): when the links are on it says that each
+adviser has their own, in their email and activity feed.
 Each item's container opens the case when selected (``selectAction``); the card has at most
 ``MAX_CARD_ACTIONS`` buttons, for the most urgent cases.
 
@@ -26,6 +28,11 @@ from notifiers.teams_workflow import MAX_PAYLOAD_BYTES, encode, with_mentions, w
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.4"
 MAX_CARD_ACTIONS = 3
+# A channel is read by the whole team and a link acts as the one adviser it was issued to, so a card
+# carries no acknowledge or snooze links; it says where each adviser finds their own.
+OWN_LINKS = ("To acknowledge or snooze an item: its personal adviser uses the links in their own reminder "
+             "email or Teams activity feed. This channel has none, because a link here would act as one "
+             "adviser for everyone who can see it.")
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()~<>#])")
 _LIST_MARKER = re.compile(r"^([-+])(?=\s|$)")
@@ -82,7 +89,8 @@ def _item_block(item: ItemView, mention: Mention | None) -> dict[str, Any]:
         _rich(_run(_detail(item), isSubtle=True), spacing="none"),
     ]
     done = f"Done when {item.done_when}." if item.done_when else ""
-    snooze = f"To snooze: ask the checker operator to run {item.snooze}" if item.snooze else ""
+    snooze = (f"To snooze: ask the checker operator to run {item.snooze}"
+              if item.snooze and not item.links_elsewhere else "")
     for note in (item.change_note, item.routing_note, " ".join(n for n in (done, snooze) if n)):
         if note:
             blocks.append(_rich(_run(fmt.one_line(note), isSubtle=True, italic=True), spacing="none"))
@@ -140,6 +148,8 @@ def _card(items: Listing, shown: Sequence[ItemView], as_of: date, *, mention_adv
         if mention is not None:
             mentions.setdefault(mention.id, mention)
         body.append(_item_block(item, mention))
+    if any(item.links_elsewhere for item in shown):
+        body.append({"type": "TextBlock", "text": OWN_LINKS, "wrap": True, "isSubtle": True})
     more = items.total - len(shown)
     if more > 0:
         text = f"And {more} more, not listed here: each one's personal adviser or manager is told by email."

@@ -62,6 +62,8 @@ class ItemView:
     sort_key: tuple[int, int, date, str, str]
     acknowledge_url: str | None = None  # the adviser's own email only (checker/actions/links.py)
     snooze_url: str | None = None
+    choose_url: str | None = None  # the adviser's own activity feed: one link offering both actions
+    links_elsewhere: bool = False  # a channel item whose adviser has the links in their own messages
     key: tuple[str, str, str, date] = ("", "", "", date.min)  # case, obligation, dispute ref, due: one action
     done_when: str = ""  # "the case record's field pathway_plan_reviewed_on is filled in"
     snooze: str = ""  # the command that snoozes it, until the message carries a link
@@ -165,17 +167,24 @@ def item_view(item: ItemFacts | Mapping[str, Any], as_of: date, case_url_templat
         snooze=_snooze(facts),
         next_working_day=fmt.day_month_year(facts.next_working_day) if facts.next_working_day else None,
         unallocated=facts.owner is Role.ADVISER and not facts.adviser_email,
-        **_action_links(facts, personal=with_names),
+        links_elsewhere=facts.links_elsewhere,
+        **_action_links(facts, personal=with_names, own=facts.role is Role.ADVISER and routing_note is None),
     )
 
 
-def _action_links(facts: ItemFacts, *, personal: bool) -> dict[str, str | None]:
-    """The acknowledge and snooze links, in the adviser's own email only (they act as that adviser)."""
+def _action_links(facts: ItemFacts, *, personal: bool, own: bool) -> dict[str, str | None]:
+    """The acknowledge and snooze links, in the adviser's own email only (they act as that adviser); the
+    "choose" link of the adviser's own activity feed item (``own``: no names there, but still theirs)."""
     links = facts.actions
-    if not personal or not links:
+    if not links:
         return {}
-    return {"acknowledge_url": (links.get("acknowledge") or "").strip() or None,
-            "snooze_url": (links.get("snooze") or "").strip() or None}
+    found: dict[str, str | None] = {}
+    if personal:
+        found.update(acknowledge_url=(links.get("acknowledge") or "").strip() or None,
+                     snooze_url=(links.get("snooze") or "").strip() or None)
+    if own:
+        found["choose_url"] = (links.get("choose") or "").strip() or None
+    return found
 
 
 def _done_when(facts: ItemFacts) -> str:

@@ -2,7 +2,8 @@
 
 - ``email``: subject, HTML and plain-text bodies from ``reminder.html`` / ``reminder.txt``.
 - ``teams_channel``: an Adaptive Card (``cards.reminder_card``), initials and case references only.
-- ``teams_activity``: a short subject, a preview without names, and the most urgent case's link.
+- ``teams_activity``: a short subject, a preview without names, and one link for the most urgent item: its
+  "choose" page (acknowledge or snooze, ``checker/actions``) when the links are on, else the case's page.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ def render_reminder(kind: MessageKind | str, channel: Channel | str, recipient: 
         return Message(key=key, recipient=recipient, subject=reminder_subject(listing), text=_preview(listing),
                        card=card, mentions=mentions, link=listing.first.case_url)
     if channel == TEAMS_ACTIVITY:
+        first = listing.first
         return Message(key=key, recipient=recipient, subject=activity_subject(listing), text=_preview(listing),
-                       link=listing.first.case_url)
+                       link=first.choose_url or first.case_url)
     subject = reminder_subject(listing)
     if kind == MessageKind.DAILY:
         subject = fmt.one_line(f"Your actions for {fmt.day_month_year(day)} — {subject}")
