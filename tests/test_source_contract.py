@@ -280,7 +280,9 @@ def test_the_interface(kind: str, tmp_path: Path, cli_env: pytest.MonkeyPatch) -
         assert isinstance(source.unknown_columns(), tuple)
         first = [dict(r) for r in source.case_rows()]
         assert [dict(r) for r in source.case_rows()] == first  # each call starts from the beginning
-        assert [str(r) for r in source.case_refs()] == [r["case_ref"] for r in first] == [f"C{n}" for n in range(10)]
+        assert [r["case_ref"] for r in first] == [f"C{n}" for n in range(10)]
+        # every row's ref, or none from a kind whose rows reject their own repeats (the SSD's query counts them)
+        assert [str(r) for r in source.case_refs()] == ([] if kind == "ssd" else [f"C{n}" for n in range(10)])
         assert list(source.dispute_rows()) == [] or source.dispute_columns()
         evaluation = Evaluation(source, load_profile(), date(2026, 11, 23))
         list(evaluation.results())

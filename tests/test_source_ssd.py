@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import Column, DateTime, Engine, Float, Integer, MetaData, String, Table, create_engine, insert
 from sqlalchemy.dialects import mssql, oracle, postgresql, sqlite
 from support.caseload import write_rows
-from test_source_parts import STAFF, WHOLE, outcome
+from test_source_parts import AS_OF, STAFF, WHOLE, outcome
 
 from checker.settings import Settings
 from checker.sources import CsvSource
 from checker.sources.factory import dispose, named_source
+from checker.sources.records import ValidatedSource
 from checker.sources.ssd import _FIELDS, SsdSource, cases_query
 
 OBJECTS = json.loads((Path(__file__).parent / "data" / "ssd" / "objects.json").read_text(encoding="utf-8"))
@@ -188,3 +189,33 @@ def test_the_extras_drivers_build_an_engine_and_compile_the_query(url: str) -> N
     sql = str(cases_query().compile(dialect=source.engine.dialect))
     assert "ROW_NUMBER() OVER" in sql.upper()
     source.engine.dispose()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_person_on_more_than_one_row_is_rejected_on_every_row_in_one_pass(
+        database: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """P3 is held by two ssd_person rows, and P1's worker W1 by two ssd_professionals rows (so the join
+    repeats P1): every row of both is rejected, the others are read, and the refs are not read first."""
+    url = (str(request.getfixturevalue("fresh_postgres_url")) if database == "postgres"
+           else f"sqlite:///{tmp_path / 'ssd.sqlite'}")
+    engine = create_engine(url)
+    fill(engine)
+    tables = MetaData()
+    tables.reflect(engine, only=["ssd_person", "ssd_professionals"])
+    with engine.begin() as connection:
+        connection.execute(insert(tables.tables["ssd_person"]).values(
+            pers_person_id="P3", pers_forename="Cal", pers_dob=day("2007-01-20")))
+        connection.execute(insert(tables.tables["ssd_professionals"]).values(
+            prof_professional_id="W1", prof_staff_id="S9"))
+    source = SsdSource(url, engine=engine)
+    try:
+        records = ValidatedSource(source, AS_OF)
+        cases = [case.case_ref for case, _, _ in records.cases()]
+        assert list(source.case_refs()) == []
+    finally:
+        engine.dispose()
+    assert cases == ["P2", "P4"]
+    assert [(e.case_ref, e.field, e.message) for e in records.case_errors] == [
+        (ref, "case_ref", f"case_ref {ref} appears on more than one row; every such row is rejected")
+        for ref in ("P1", "P1", "P3", "P3")]
+    assert (records.cases_read, records.cases_rejected, records.rejected_case_refs) == (6, 4, {"P1", "P3"})

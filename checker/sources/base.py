@@ -17,7 +17,10 @@ registered in ``checker.sources.registry``. Contract:
   with the reason, and the run goes on.
 - ``case_refs()``: the ``case_ref`` of every row, in one cheap pass, so repeated refs can be rejected
   (every row of a repeated case_ref is rejected, docs/input.md). It is used for that rule only:
-  what the source guard counts comes from the evaluation itself (``checker.engine``).
+  what the source guard counts comes from the evaluation itself (``checker.engine``). A source whose
+  rows already say when their ref repeats (the SSD's query counts each person's rows) hands every row
+  of a repeated ref over as a ``RejectedRow`` (reason ``repeated_ref``) and returns no refs here, so
+  no second pass is read.
 - Any failure to read (missing file, database down, broken query) raises ``SourceError`` with a
   message for the operator, which quotes no cell of the records.
 """
@@ -67,6 +70,11 @@ class NotedRow(dict[str, Any]):
 #: The key a base kind (SSD, Annex A) puts the adviser's staff id or name under, for the staff directory.
 #: It is no canonical column: validation never reads it.
 STAFF_KEY = "adviser_staff"
+
+
+def repeated_ref(ref: str) -> str:
+    """Why a row of a ``case_ref`` that occurs more than once is rejected."""
+    return f"case_ref {ref} appears on more than one row; every such row is rejected"
 
 
 class Source(Protocol):

@@ -3,8 +3,10 @@
 The tables and fields are the SSD's own (its object definitions, ``data/objects/*.yml`` of the public
 repository data-to-insight/ssd-data-model): only the fields read here are declared. One SQLAlchemy Core
 query (window functions, outer joins, no dialect-specific SQL) runs on PostgreSQL, SQL Server, Oracle and
-SQLite. A person is read when they have a care-leaver row or a looked-after episode. Mapping
-(docs/inputs.md):
+SQLite, read once per pass: it also counts each person's rows, so that every row of a person id that
+comes more than once (two ``ssd_person`` rows, or a joined table repeating an id) is rejected without a
+pass over the ids first. A person is read when they have a care-leaver row or a looked-after episode.
+Mapping (docs/inputs.md):
 
 - ``case_ref``, ``given_name``, ``family_name``, ``date_of_birth``: ``ssd_person`` (``pers_person_id``,
   ``pers_forename``, ``pers_surname``, ``pers_dob``);
@@ -22,7 +24,8 @@ SQLite. A person is read when they have a care-leaver row or a looked-after epis
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -35,7 +38,6 @@ from sqlalchemy import (
     Table,
     and_,
     create_engine,
-    exists,
     func,
     inspect,
     or_,
@@ -44,8 +46,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from checker.settings import Settings
-from checker.sources.base import STAFF_KEY, NotedRow, SourceError, UnknownColumn
-from checker.sources.cells import cell_problem, rejected_row
+from checker.sources.base import STAFF_KEY, NotedRow, RejectedRow, SourceError, UnknownColumn, repeated_ref
+from checker.sources.cells import CELL_MAX_LENGTH, CONTROL, cell_problem, clean_ref, rejected_row
 from checker.sources.codes import code, custody, leaving_care_category
 from checker.urls import shown_url
 
@@ -80,6 +82,11 @@ def tables(schema: str | None = None) -> dict[str, Table]:
                                           for f in fields)) for name, fields in _FIELDS.items()}
 
 
+#: The labels of the text cells, which the checks of ``checker.sources.cells`` apply to.
+_TEXT_LABELS = frozenset({"case_ref", "given_name", "family_name", "eligibility", "team", STAFF_KEY, "placement",
+                          "legal_status"})
+
+
 def _latest(table: Table, person: str, order: Any, *where: Any) -> Any:
     """``table``'s rows numbered per person, newest first (``rn = 1`` is the latest)."""
     number = func.row_number().over(partition_by=table.c[person], order_by=order).label("rn")
@@ -87,7 +94,8 @@ def _latest(table: Table, person: str, order: Any, *where: Any) -> Any:
 
 
 def cases_query(schema: str | None = None) -> Select[Any]:
-    """The one query behind an SSD base: a row per person, the raw SSD values under canonical-ish labels."""
+    """The one query behind an SSD base: a row per person, the raw SSD values under canonical-ish labels
+    (in ``LABELS`` order), and how many rows the person has (more than one: every one is rejected)."""
     t = tables(schema)
     p, e, c, i, pr, ls, pl = (t[n] for n in TABLE_NAMES)
     ep = _latest(e, "clae_person_id", (e.c.clae_cla_episode_start_date.desc(), e.c.clae_cla_episode_id.desc()))
@@ -111,6 +119,8 @@ def cases_query(schema: str | None = None) -> Select[Any]:
             inv.c.invo_involvement_start_date.label("adviser_allocated_on"),
             pla.c.clap_cla_placement_type.label("placement"), pla.c.clap_cla_placement_start_date.label("placed_on"),
             leg.c.lega_legal_status.label("legal_status"),
+            # a person id held by two ssd_person rows, or repeated by a join: counted in the same pass
+            func.count().over(partition_by=person).label("rows_of_person"),
         )
         .select_from(p)
         .outerjoin(ep, and_(ep.c.clae_person_id == person, ep.c.rn == 1))
@@ -120,30 +130,56 @@ def cases_query(schema: str | None = None) -> Select[Any]:
                              inv.c.invo_professional_id == cl.c.clea_care_leaver_worker_id))
         .outerjoin(pla, and_(pla.c.clap_person_id == person, pla.c.rn == 1))
         .outerjoin(leg, and_(leg.c.lega_person_id == person, leg.c.rn == 1))
-        .where(or_(exists().where(c.c.clea_person_id == person), exists().where(e.c.clae_person_id == person)))
+        # a care-leaver row or an episode: the joins found one (an OR of two EXISTS is costed so high
+        # that PostgreSQL compiled the query with JIT, which took longer than running it)
+        .where(or_(cl.c.clea_person_id.is_not(None), ep.c.clae_person_id.is_not(None)))
         .order_by(person)
     )
 
 
-def refs_query(schema: str | None = None) -> Select[Any]:
-    """The ``case_ref`` of every person the cases query reads, in its order, without its joins."""
-    t = tables(schema)
-    p, e, c = t["ssd_person"], t["ssd_cla_episodes"], t["ssd_care_leavers"]
-    person = p.c.pers_person_id
-    return (select(person.label("case_ref"))
-            .where(or_(exists().where(c.c.clea_person_id == person), exists().where(e.c.clae_person_id == person)))
-            .order_by(person))
+def _postgres_read(version: tuple[int | str, ...] | None) -> Select[Any]:
+    """PostgreSQL settings for the read's own transaction. A server-side cursor (the rows stream, never all
+    held) is planned for its first tenth of rows (``cursor_tuple_fraction``): at 100,000 persons that plan
+    cost the server five times the CPU of the plan for every row, which is what is read. JIT compiling (on
+    by default since 11) starts once the query's costed size crosses ``jit_above_cost``, and took longer
+    than running the query."""
+    local = True  # set_config's is_local: for this transaction only
+    settings = [func.set_config("cursor_tuple_fraction", "1", local)]
+    if (version or (0,)) >= (11,):
+        settings.append(func.set_config("jit", "off", local))
+    return select(*settings)
 
 
-def canonical(raw: Mapping[str, Any]) -> dict[str, Any] | NotedRow:
-    """A query row as canonical cells; a code outside the national lists is noted on the row."""
-    row = {k: v for k, v in raw.items() if k not in {"eligibility", "placement", "placed_on", "legal_status"}}
+#: The labels of ``cases_query``'s columns, in order.
+LABELS = ("case_ref", "given_name", "family_name", "date_of_birth", "looked_after_since", "ceased_looked_after_on",
+          "eligibility", "pathway_plan_reviewed_on", "team", STAFF_KEY, "adviser_allocated_on", "placement",
+          "placed_on", "legal_status", "rows_of_person")
+_TEXTS = tuple(i for i, label in enumerate(LABELS) if label in _TEXT_LABELS)
+#: An eligibility category as written → its canonical spelling: a caseload holds a handful of spellings.
+_category = lru_cache(maxsize=1024)(leaving_care_category)
+
+
+def canonical(raw: Sequence[Any]) -> dict[str, Any] | NotedRow | RejectedRow:
+    """A query row (``LABELS`` order) as canonical cells; a code outside the national lists is noted on the
+    row; a row with a cell no value may hold, or of a person with several rows, is rejected."""
+    (ref, given, family, dob, since, ceased, eligibility, reviewed, team, staff, allocated, placement,
+     placed_on, legal_status, rows_of_person) = raw
+    joined = "".join([v for v in (raw[i] for i in _TEXTS) if type(v) is str])  # one search, not one a cell
+    if len(joined) > CELL_MAX_LENGTH or CONTROL.search(joined):
+        problem = cell_problem((LABELS[i], raw[i]) for i in _TEXTS)
+        if problem is not None:
+            return rejected_row({"case_ref": ref}, *problem)
+    if rows_of_person > 1 and (clean := clean_ref(ref)) is not None:
+        return RejectedRow({"case_ref": clean}, "case_ref", repeated_ref(clean))
     notes: list[tuple[str, str]] = []
-    row["leaving_care_category"] = leaving_care_category(raw.get("eligibility"))
-    in_custody = custody(code(raw.get("placement")), code(raw.get("legal_status")), notes,
-                         "clap_cla_placement_type", "lega_legal_status")
-    row["in_custody"] = True if in_custody else None  # not known to be in custody: empty, for a supplement
-    row["custody_started_on"] = raw.get("placed_on") if in_custody else None
+    in_custody = (placement is not None or legal_status is not None) and custody(
+        code(placement), code(legal_status), notes, "clap_cla_placement_type", "lega_legal_status")
+    row = {"case_ref": ref, "given_name": given, "family_name": family, "date_of_birth": dob,
+           "looked_after_since": since, "ceased_looked_after_on": ceased,
+           "leaving_care_category": None if eligibility is None else _category(eligibility),
+           "pathway_plan_reviewed_on": reviewed, "team": team, STAFF_KEY: staff, "adviser_allocated_on": allocated,
+           # not known to be in custody: empty, for a supplement to fill
+           "in_custody": True if in_custody else None, "custody_started_on": placed_on if in_custody else None}
     return NotedRow(row, notes) if notes else row
 
 
@@ -155,6 +191,7 @@ class SsdSource:
             raise SourceError(f"cannot use the database URL: {str(exc).replace(url, shown_url(url))}") from None
         self.schema = schema
         self.description = f"SSD {shown_url(self.engine.url)}" + (f" schema {schema}" if schema else "")
+        self._checked = False  # whether the tables were checked since the last ``case_columns``
 
     def _check_tables(self) -> None:
         """Every table and field the query reads is there (else ``SourceError``, before any row is read)."""
@@ -173,20 +210,10 @@ class SsdSource:
         if missing:
             raise SourceError(f"{self.description} has no SSD table {', '.join(missing)}; the SSD base reads "
                               f"{', '.join(TABLE_NAMES)}")
-
-    def _stream(self, query: Select[Any]) -> Iterator[dict[str, Any]]:
-        self._check_tables()
-        try:
-            with self.engine.connect() as connection:
-                result = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
-                for row in result.mappings():
-                    yield dict(row)
-        except SQLAlchemyError as exc:
-            raise SourceError(f"the SSD query failed on {self.description}: {exc.__class__.__name__}: "
-                              f"{str(exc).strip().splitlines()[0]}") from None
+        self._checked = True
 
     def case_columns(self) -> frozenset[str]:
-        self._check_tables()
+        self._check_tables()  # once per read: every read asks for the columns first
         return COLUMNS
 
     def dispute_columns(self) -> frozenset[str]:
@@ -196,16 +223,26 @@ class SsdSource:
         return ()  # the SSD's fields are fixed: none is unknown
 
     def case_rows(self) -> Iterator[Mapping[str, Any]]:
-        for raw in self._stream(cases_query(self.schema)):
-            problem = cell_problem(raw.items())
-            yield canonical(raw) if problem is None else rejected_row(dict(raw), *problem)
+        if not self._checked:  # read without asking for the columns first (``sources check``, ``explain``)
+            self._check_tables()
+        self._checked = False
+        try:
+            with self.engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(_postgres_read(connection.dialect.server_version_info))
+                result = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(
+                    cases_query(self.schema))
+                for raw in result:
+                    yield canonical(raw)
+        except SQLAlchemyError as exc:
+            raise SourceError(f"the SSD query failed on {self.description}: {exc.__class__.__name__}: "
+                              f"{str(exc).strip().splitlines()[0]}") from None
 
     def dispute_rows(self) -> Iterator[Mapping[str, Any]]:
         return iter(())
 
     def case_refs(self) -> Iterator[object]:
-        for row in self._stream(refs_query(self.schema)):
-            yield row["case_ref"]
+        return iter(())  # the cases query counts each person's rows: ``canonical`` rejects a repeated one
 
 
 def open_ssd(settings: Settings, entry: Any) -> SsdSource:

@@ -24,7 +24,7 @@ from dataclasses import MISSING, fields
 from datetime import date
 from typing import Any
 
-from checker.sources.base import NotedRow, RejectedRow
+from checker.sources.base import NotedRow, RejectedRow, repeated_ref
 from checker.sources.values import (
     BOOL_SPELLINGS,
     ValueFormatError,
@@ -115,7 +115,7 @@ class CaseValidator:
             found.append(("case_ref", too_long("case_ref", ref)))
             ref = shortened(ref)
         elif ref in self.duplicate_refs:
-            found.append(("case_ref", f"case_ref {ref} appears on more than one row; every such row is rejected"))
+            found.append(("case_ref", repeated_ref(ref)))
         values = _EMPTY.copy()  # CaseRecord's fields in order, every one at its default
         later: list[tuple[str, str]] = []  # errors that leave the case to be evaluated
         if type(row) is NotedRow:  # a row joined from a base and supplements: what the join found
