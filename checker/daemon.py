@@ -198,7 +198,8 @@ class Daemon:
         now = self.clock()
         plan = plan_board_messages(self.app.engine, self.app.profile, today=london_today(now), now=now,
                                    head_of_service=self.settings.routing.head_of_service, recipients=r.recipients,
-                                   threshold=r.small_number_threshold)
+                                   threshold=r.small_number_threshold,
+                                   max_bytes=self.settings.delivery.max_message_bytes)
         if plan.reports or plan.reviews:
             log.info("board messages planned", extra={"reports": plan.reports, "reviews": plan.reviews})
         self.deliver()

@@ -3,7 +3,8 @@
 - Report: from the first working day after a quarter ends until the end of that month, the daemon's
   ``board`` job (``report.schedule``, each working day at 08:30) plans one email per recipient (the head
   of service, ``routing.head_of_service``, and ``report.recipients``): the summary and the charts in its
-  body (inline PNG pictures, which Outlook shows), the report page and ``figures.csv`` attached. Its
+  body (inline PNG pictures, which Outlook shows), the report page and ``figures.csv`` attached, within the
+  byte budget of every email (``delivery.max_message_bytes``: ``board/mail.py`` says what gives way). Its
   outbox key is ``report:<quarter>:<recipient>``, so it is planned once however often the job runs, and
   the outbox sends it once like every other message. The first run in that window sends it: normally the
   quarter's first working day; the month's slack is for a daemon that was down that week.
@@ -13,28 +14,26 @@
 
 from __future__ import annotations
 
-import base64
 import calendar as months
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 from sqlalchemy import Engine, select, update
 
-from checker.board.build import BuiltReport, build_report
+from checker.board.build import build_report
 from checker.board.figures import long_date
+from checker.board.mail import report_email
 from checker.board.period import Quarter
 from checker.delivery import message_to_json
 from checker.profiles import Profile
-from checker.rendering.environment import environment
+from checker.rendering.budget import DEFAULT_BUDGET
 from checker.state.outbox import add_message
 from checker.state.retention import ERASED
 from checker.state.schema import outbox
-from notifiers.base import Attachment, Message
+from notifiers.base import Message
 
 log = logging.getLogger(__name__)
-_TEMPLATES = Path(__file__).with_name("templates")
 
 
 @dataclass(frozen=True)
@@ -92,32 +91,10 @@ def _queue(engine: Engine, message: Message, kind: str, now: datetime) -> bool:
     return added
 
 
-def report_email(built: BuiltReport, key: str, recipient: str) -> Message:
-    report = built.report
-    label = report.quarter.label
-    overall = next((r for r in report.table("trend").rows if r[0] == label and r[1] == "all obligations"), None)
-    rate = f": {overall[4]} of deadlines met on time" if overall and overall[4] else ""
-    pictures = {name: f"{name.removesuffix('.png')}.{report.quarter.label}@checker" for name in built.png_files}
-    html = environment(_TEMPLATES).get_template("email.html").render(report=report, pictures=pictures,
-                                                         compliance=report.table("compliance"))
-    text = "\n".join([f"Protocol compliance report, {report.quarter} ({long_date(report.quarter.start)} to "
-                      f"{long_date(report.quarter.end)})", "", *report.summary, "",
-                      "The full report (report.html, which opens in any browser and prints) and its figures "
-                      "(figures.csv) are attached."])
-
-    def attach(name: str, data: bytes, kind: str, cid: str | None = None) -> Attachment:
-        return Attachment(name, kind, base64.b64encode(data).decode("ascii"), cid)
-
-    files = [attach(f"{built.stem}.html", built.html.encode("utf-8"), "text/html"),
-             attach(f"{built.stem}.csv", built.csv_files["figures.csv"], "text/csv"),
-             *(attach(name, data, "image/png", pictures[name]) for name, data in built.png_files.items())]
-    return Message(key=key, recipient=recipient, subject=f"Protocol compliance report {report.quarter}{rate}",
-                   text=text, html=html, attachments=tuple(files))
-
-
 def plan_board_messages(engine: Engine, profile: Profile, *, today: date, now: datetime, head_of_service: str | None,
-                        recipients: tuple[str, ...], threshold: int) -> BoardPlan:
-    """Plan what is due today (the quarter's report, the review reminder), each at most once ever."""
+                        recipients: tuple[str, ...], threshold: int, max_bytes: int = DEFAULT_BUDGET) -> BoardPlan:
+    """Plan what is due today (the quarter's report, the review reminder), each at most once ever; the report's
+    email within ``max_bytes`` (``delivery.max_message_bytes``, ``board/mail.py``)."""
     reports = reviews = 0
     quarter = quarter_to_send(today, profile)
     everyone = list(dict.fromkeys([*([head_of_service] if head_of_service else []), *recipients]))
@@ -125,7 +102,7 @@ def plan_board_messages(engine: Engine, profile: Profile, *, today: date, now: d
         waiting = [r for r in everyone if not _exists(engine, f"report:{quarter}:{r}")]
         if waiting and not _erased_since(engine, "report", quarter.next().start):
             built = build_report(engine, profile, quarter, threshold=threshold, generated=today)
-            reports = sum(_queue(engine, report_email(built, f"report:{quarter}:{r}", r), "report", now)
+            reports = sum(_queue(engine, report_email(built, f"report:{quarter}:{r}", r, max_bytes), "report", now)
                           for r in waiting)
     review = review_due(today, profile)
     opened = review - timedelta(days=31) if review is not None else None
