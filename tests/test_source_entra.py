@@ -15,13 +15,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from servers.graph import CLIENT_SECRET, LIST_USERS, TENANT, GraphTestServer, LocalGraph
 from servers.graph_users import DirectoryUser
 from support.caseload import custody_case, write_csv
 from support.ticks import StateEnv, state_env
 
+from checker.cli import main
+from checker.settings import Settings
 from checker.sources import SourceError
 from checker.sources.entra import EntraDirectory
+from checker.sources.factory import dispose, named_source
 from checker.sources.staff import Staff
 from notifiers.graph_auth import GraphApp
 
@@ -182,3 +186,43 @@ def test_a_tick_reads_the_directory_once_and_an_outage_changes_nothing(
     for secret in [CLIENT_SECRET, *graph_server.issued_tokens(), "Pat One", "Tam North"]:
         assert secret not in told
         assert secret not in second.output
+
+
+# -- disabled accounts -----------------------------------------------------------------------------------------
+
+
+def test_a_disabled_account_is_no_adviser_and_no_manager(graph: LocalGraph) -> None:
+    reader = directory(graph)
+    users = graph.server.directory.users
+    users[0].account_enabled = False  # Tam North, Pat One's manager, has left
+    users[2].account_enabled = False  # Pat Two is suspended
+    found = reader.read()
+    assert graph.server.calls(LIST_USERS) == 3
+    assert found.find("S1") == Staff(PA1, "North", None)  # a disabled manager is no manager
+    assert found.manager_email(Staff(PA1, "North", TM)) is None  # nor by the address a case gave
+    for who in ("S2", PA2, "pat two", "S9", TM):
+        assert found.find(who) == "the adviser's account is disabled in the staff directory"
+    assert found.find("S404") == "the adviser is not in the staff directory"
+    assert (found.rows, found.skipped) == (244, 1)
+
+
+def test_an_adviser_with_a_disabled_account_routes_as_one_not_known_and_sources_check_counts_them(
+        graph_server: GraphTestServer, tmp_path: Path, cli_env: pytest.MonkeyPatch) -> None:
+    graph_server.directory.users = [DirectoryUser(u.id, u.mail, u.employee_id, u.display_name, u.department,
+                                                  u.manager, account_enabled=u.mail != PA2) for u in USERS]
+    cases = write_csv(tmp_path / "cases.csv", [case("C1", PA1), case("C2", PA2), case("C3", PA2)])
+    settings(tmp_path, cli_env, graph_server, cases)
+    source = named_source(Settings(), None)
+    try:
+        rows = {r["case_ref"]: r for r in source.case_rows()}
+    finally:
+        dispose(source)
+    assert (rows["C1"]["adviser_email"], rows["C1"]["manager_email"]) == (PA1, TM)
+    assert rows["C2"]["adviser_email"] is None  # the case's own address is not used: routed as for no adviser
+    assert rows["C2"].notes == [("adviser_email", "the adviser's account is disabled in the staff directory, so "
+                                                  "no item goes to it and no team or manager is taken from it")]
+    result = CliRunner().invoke(main, ["sources", "check"])
+    assert result.exit_code == 0, result.output
+    assert ("1 adviser(s) found, 0 not found, 1 matched only a disabled account (no item goes to it: routed as "
+            "an adviser not known)") in result.output
+    assert PA2 not in result.output

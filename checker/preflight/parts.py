@@ -33,6 +33,9 @@ def join_lines(source: ComposedSource) -> list[str]:
         line = (f"staff directory {source.staff.name}: {directory.rows} {unit}, filled "
                 f"{_columns(counts.filled.get('staff directory'))}; {counts.advisers_found} adviser(s) "
                 f"found, {counts.advisers_missing} not found")
+        if counts.advisers_disabled:
+            line += (f", {counts.advisers_disabled} matched only a disabled account (no item goes to it: "
+                     "routed as an adviser not known)")
         if directory.skipped:
             line += f"; {directory.skipped} {unit} skipped (no email, or a broken row)"
         if directory.absences:

@@ -19,7 +19,7 @@ from typing import Any
 
 from checker.sources.base import STAFF_KEY, NotedRow, RejectedRow, Source, UnknownColumn
 from checker.sources.events import EventsSupplement, SupplementRows
-from checker.sources.staff import Directory, DirectoryReader, Staff
+from checker.sources.staff import DISABLED, Directory, DirectoryReader, Staff
 from checker.sources.values import ValueFormatError, parse_bool, parse_date, parse_email, text
 from rules.records import CASE_COLUMNS
 
@@ -57,6 +57,7 @@ class JoinCounts:
     unattached: dict[str, int]  # rows of a part refused without a case_ref to tell a case by
     advisers_found: int = 0  # distinct advisers the staff directory found
     advisers_missing: int = 0  # distinct advisers (named by the base) it did not find
+    advisers_disabled: int = 0  # distinct advisers whose only account in it is disabled (not used)
 
 
 class ComposedSource:
@@ -71,6 +72,7 @@ class ComposedSource:
         self.directory: Directory | None = None  # the staff directory as this pass read it (absences, counts)
         self._found: set[str] = set()
         self._missing: set[str] = set()
+        self._disabled: set[str] = set()
 
     def case_columns(self) -> frozenset[str]:
         columns = set(self.base.case_columns())
@@ -125,7 +127,7 @@ class ComposedSource:
         only = {s.name: len((set(found.by_ref) | set(found.refused)) - refs) for s, found in pairs}
         unattached = {s.name: found.unattached for s, found in pairs}
         return JoinCounts(rows, matched, only, {k: frozenset(v) for k, v in filled.items()}, unattached,
-                          len(self._found), len(self._missing))
+                          len(self._found), len(self._missing), len(self._disabled))
 
     def _joined(self, keep: list[SupplementRows] | None = None
                 ) -> Iterator[tuple[Mapping[str, Any], tuple[list[str], dict[str, set[str]]]]]:
@@ -134,7 +136,7 @@ class ComposedSource:
             keep.extend(read)
         directory = self.staff.read() if self.staff is not None else None  # once per pass: one tick
         self.directory = directory
-        self._found, self._missing = set(), set()
+        self._found, self._missing, self._disabled = set(), set(), set()
         for row in self.base.case_rows():
             if type(row) is RejectedRow:
                 yield row, ([], {})
@@ -186,6 +188,13 @@ class ComposedSource:
         if who is None:
             return
         found = directory.find(who)
+        if found == DISABLED:  # no routing address: the case goes as for an adviser not known
+            self._disabled.add(who.casefold())
+            if source_of.pop("adviser_email", None) is not None:
+                cells["adviser_email"] = None
+            notes.append(("adviser_email", f"{found}, so no item goes to it and no team or manager is taken "
+                                           "from it"))
+            return
         if not isinstance(found, Staff):
             self._missing.add(who.casefold())
             if text(cells.get(STAFF_KEY)) is not None:  # a bare email not in the directory is no mistake

@@ -1,8 +1,11 @@
 """A staff directory read from Microsoft Entra ID through Microsoft Graph (app-only, ``User.Read.All``).
 
-One request chain per read: ``GET /users?$select=id,mail,employeeId,displayName,<team attribute>
-&$expand=manager($select=mail)&$top=100``, following ``@odata.nextLink`` to the last page (Graph answers
-at most 100 users a page when ``$expand`` is used). Each user with a ``mail`` becomes a directory entry:
+One request chain per read: ``GET /users?$select=id,mail,employeeId,displayName,accountEnabled,<team
+attribute>&$expand=manager($select=mail,accountEnabled)&$top=100``, following ``@odata.nextLink`` to the
+last page (Graph answers at most 100 users a page when ``$expand`` is used). A disabled account
+(``accountEnabled`` false: a leaver, a suspended account) is counted and kept only to be told apart from an
+unknown adviser (``Directory.add_disabled``): no item goes to it, and a disabled manager is no manager.
+Each other user with a ``mail`` becomes a directory entry:
 ``employeeId`` is the staff id, ``displayName`` the name, the team attribute (``department`` unless
 configured: any user property, or ``onPremisesExtensionAttributes/extensionAttributeN``) the team, and
 the manager's ``mail`` from the organisation chart the manager. A user without ``mail`` is skipped and
@@ -62,14 +65,17 @@ class EntraDirectory:
         directory = Directory()
         for user in self._users():
             directory.rows += 1
-            mail = _text(user.get("mail"))
+            mail, staff_id, name = (_text(user.get(p)) for p in ("mail", "employeeId", "displayName"))
+            if user.get("accountEnabled") is False:
+                directory.add_disabled(mail, staff_id=staff_id, name=name)
+                continue
             if mail is None:
                 directory.skipped += 1
                 continue
             manager = user.get("manager")
-            directory.add(mail, staff_id=_text(user.get("employeeId")), name=_text(user.get("displayName")),
-                          team=_text(self._team(user)),
-                          manager=_text(manager.get("mail")) if isinstance(manager, Mapping) else None)
+            enabled = isinstance(manager, Mapping) and manager.get("accountEnabled") is not False
+            directory.add(mail, staff_id=staff_id, name=name, team=_text(self._team(user)),
+                          manager=_text(manager.get("mail")) if enabled and isinstance(manager, Mapping) else None)
         return directory.finish()
 
     def close(self) -> None:
@@ -83,9 +89,9 @@ class EntraDirectory:
         return value
 
     def _users(self) -> Iterator[Mapping[str, Any]]:
-        select = ",".join(["id", "mail", "employeeId", "displayName", self.team.split("/")[0]])
+        select = ",".join(["id", "mail", "employeeId", "displayName", "accountEnabled", self.team.split("/")[0]])
         url: str | None = f"{self._base}/users"
-        params: dict[str, str] | None = {"$select": select, "$expand": "manager($select=mail)",
+        params: dict[str, str] | None = {"$select": select, "$expand": "manager($select=mail,accountEnabled)",
                                          "$top": str(PAGE_SIZE)}
         pages = 0
         while url is not None:

@@ -13,7 +13,9 @@ reads it afresh; ``ComposedSource.directory`` keeps that tick's read).
 
 A directory row that cannot be used (its shape, a control character, no email) is skipped and counted; an
 absence that does not read (a date, the deputy's address) is ignored and counted; a name two rows share
-finds nobody (the case is told so). No message quotes a name or an address.
+finds nobody (the case is told so). A disabled account (Entra ID's ``accountEnabled`` false) is no routing
+address: looking it up finds nobody, with ``DISABLED`` as the reason, unless an enabled account answers to
+the same name or address; nor is it anyone's manager. No message quotes a name or an address.
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ class DirectoryAbsence:
     deputy: str | None
 
 
+#: Why an adviser whose only account in the directory is disabled is not found (``Directory.find``).
+DISABLED = "the adviser's account is disabled in the staff directory"
+NOT_FOUND = "the adviser is not in the staff directory"
+
+
 def _key(value: str) -> str:
     return " ".join(value.split()).casefold()
 
@@ -60,6 +67,8 @@ class Directory:
     by_key: dict[str, Staff] = field(default_factory=dict)  # email or name, casefolded
     ambiguous: set[str] = field(default_factory=set)
     absences: dict[str, DirectoryAbsence] = field(default_factory=dict)  # casefolded email → absence
+    disabled_ids: set[str] = field(default_factory=set)  # staff ids of disabled accounts
+    disabled_keys: set[str] = field(default_factory=set)  # their emails and names, casefolded
     skipped: int = 0
     unreadable_absences: int = 0
     rows: int = 0
@@ -79,6 +88,12 @@ class Directory:
             self._names[key] = staff
         return staff
 
+    def add_disabled(self, email: str | None, *, staff_id: str | None = None, name: str | None = None) -> None:
+        """An account that is disabled: found as ``DISABLED`` where no enabled account answers instead."""
+        if staff_id:
+            self.disabled_ids.add(staff_id)
+        self.disabled_keys.update(_key(v) for v in (email, name) if v)
+
     def finish(self) -> Directory:
         """Names become lookups, except a name two people share."""
         for key, staff in self._names.items():
@@ -95,7 +110,9 @@ class Directory:
         if key in self.ambiguous:
             return "two or more people in the staff directory have that name"
         found = self.by_key.get(key)
-        return found if found is not None else "the adviser is not in the staff directory"
+        if found is not None:
+            return found
+        return DISABLED if who in self.disabled_ids or key in self.disabled_keys else NOT_FOUND
 
     def manager_email(self, staff: Staff) -> str | None:
         if staff.manager is None:
@@ -103,7 +120,7 @@ class Directory:
         manager = self.find(staff.manager)
         if isinstance(manager, Staff):
             return manager.email
-        return staff.manager if "@" in staff.manager else None
+        return staff.manager if "@" in staff.manager and manager != DISABLED else None
 
     def away_on(self, on: date) -> dict[str, DirectoryAbsence]:
         """casefolded address → its absence in force on ``on``."""

@@ -31,12 +31,13 @@ class DirectoryUser:
     display_name: str | None = None
     department: str | None = None
     manager: str | None = None  # the manager's id
+    account_enabled: bool = True
     extension_attributes: dict[str, str] = field(default_factory=dict)  # extensionAttribute1..15
 
     def properties(self) -> dict[str, Any]:
         return {"id": self.id, "mail": self.mail, "employeeId": self.employee_id, "displayName": self.display_name,
                 "department": self.department, "jobTitle": None, "officeLocation": None, "companyName": None,
-                "userPrincipalName": self.mail or f"{self.id}@council.example", "accountEnabled": True,
+                "userPrincipalName": self.mail or f"{self.id}@council.example", "accountEnabled": self.account_enabled,
                 "onPremisesExtensionAttributes": {f"extensionAttribute{n}": self.extension_attributes.get(
                     f"extensionAttribute{n}") for n in range(1, 16)}}
 
