@@ -151,6 +151,8 @@ def action_phrase(title: str) -> str:
 
 def one_line(text: str) -> str:
     """Line breaks and tabs as single spaces: for subjects, previews and card text."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # nothing to do (every whitespace but the space is unprintable): the usual case, cheaply
     return " ".join(_LINE_BREAKS.sub(" ", text).split())
 
 

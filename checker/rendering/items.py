@@ -163,7 +163,7 @@ def item_view(item: ItemFacts | Mapping[str, Any], as_of: date, case_url_templat
         routing_note=routing_note,
         sort_key=(0 if overdue else 1, -late, due, case_ref, facts.obligation),
         key=(*facts.key, due),
-        done_when=_done_when(facts),
+        done_when=done_when(facts),
         snooze=_snooze(facts),
         next_working_day=fmt.day_month_year(facts.next_working_day) if facts.next_working_day else None,
         unallocated=facts.owner is Role.ADVISER and not facts.adviser_email,
@@ -187,7 +187,8 @@ def _action_links(facts: ItemFacts, *, personal: bool, own: bool) -> dict[str, s
     return found
 
 
-def _done_when(facts: ItemFacts) -> str:
+def done_when(facts: ItemFacts) -> str:
+    """What completes the item, in words (empty when the facts do not say)."""
     if not facts.done_when:
         return ""
     record = "dispute record" if facts.dispute_stage is not None or facts.ref else "case record"

@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
 from checker.facts import Channel, ItemFacts, MessageKind, Stage
-from checker.state.database import insert_ignoring_duplicates, inserted_id
+from checker.state.bulk import insert_rows
+from checker.state.database import inserted_id
 from checker.state.schema import MESSAGE_KEY, notification, obligation_instance, outbox
 
 _DIGEST_PART = 64  # a sha-256 in hex
@@ -112,7 +113,8 @@ class ItemWriter:
     channel) for the tick, made when its first item comes, so no pass over the items is needed afterwards.
 
     ``summary`` (why this tick is a go-live, ``planning/go_live.py``): each recipient's email items go into
-    one ``summary`` message instead, and items on other channels are recorded as told by that summary.
+    one ``summary`` message instead, and items on other channels are recorded as told by that summary (their
+    key and note only: no facts, which only a message that is sent would render).
     """
 
     connection: Connection
@@ -150,16 +152,13 @@ class ItemWriter:
             channel = item.channel.value
             message_id = self._message(item.recipient, channel)
             told_elsewhere = self.summary is not None and channel != Channel.EMAIL
-            rows.append({
-                "instance_id": item.instance_id, "case_ref": item.case_ref, "obligation": item.obligation,
-                "ref": item.ref, "due_date": item.due_date, "stage": str(item.stage), "recipient": item.recipient,
-                "channel": channel, "message_id": message_id, "state": "cancelled" if told_elsewhere else "planned",
-                "note": GO_LIVE_NOTE if told_elsewhere else None, "facts": json.dumps(item.facts.to_json()),
-                "created_at": self.now,
-            })
-        statement = insert_ignoring_duplicates(self.connection.engine, notification)
-        return [row.instance_id for row in
-                self.connection.execute(statement.returning(notification.c.instance_id), rows)]
+            rows.append((item.instance_id, item.case_ref, item.obligation, item.ref, item.due_date, str(item.stage),
+                         item.recipient, channel, message_id, "cancelled" if told_elsewhere else "planned",
+                         GO_LIVE_NOTE if told_elsewhere else None,
+                         None if told_elsewhere else json.dumps(item.facts.to_json()), self.now))
+        # One multi-row statement per chunk (``bulk.py``); a key planned before is skipped, not an error.
+        return [row.instance_id for row in insert_rows(self.connection, notification, _ITEM_COLUMNS, rows,
+                                                       ("instance_id",), ignore_duplicates=True)]
 
     def group_leftovers(self) -> None:
         """Put planned items that are in no message yet (none, unless written by another path) into this tick's
@@ -178,6 +177,8 @@ class ItemWriter:
 
 
 GO_LIVE_NOTE = "go-live: told by the email summary instead"
+_ITEM_COLUMNS = ("instance_id", "case_ref", "obligation", "ref", "due_date", "stage", "recipient", "channel",
+                 "message_id", "state", "note", "facts", "created_at")
 
 
 def _new_message(connection: Connection, kind: str, run_id: int, recipient: str, channel: str, now: datetime,
