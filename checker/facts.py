@@ -56,6 +56,8 @@ class StageKind(StrEnum):
     DISPUTE = "dispute-stage"
 
 
+_PARSED: dict[str, Stage] = {}  # Stage.parse's results: a few dozen stage texts recur in every message
+_PARSED_MOST = 4096
 _STAGE = re.compile(r"^(?:(lead|overdue|dispute-stage)-(\d{1,4})|(due)|escalated-([a-z_]+?)(?:-repeat-(\d{1,4}))?)$")
 
 
@@ -67,6 +69,7 @@ class Stage:
     kind: StageKind
     number: int | None = None  # the lead time, the overdue repeat, the escalation's repeat or the dispute stage
     role: Role | None = None  # whom an escalation goes to
+    _text: str = field(init=False, repr=False, compare=False)  # str(stage), made once: it is asked for often
 
     def __post_init__(self) -> None:
         numbered = self.kind in (StageKind.LEAD, StageKind.OVERDUE, StageKind.DISPUTE)
@@ -76,6 +79,13 @@ class Stage:
                              f"(got {self.number!r})")
         if (self.kind is StageKind.ESCALATED) != (self.role is not None):
             raise FactsError(f"only an escalated stage names a role (got {self.kind} and {self.role!r})")
+        if self.kind is StageKind.DUE:
+            text = "due"
+        elif self.kind is StageKind.ESCALATED:
+            text = f"escalated-{self.role}" + (f"-repeat-{self.number}" if self.number else "")
+        else:
+            text = f"{self.kind}-{self.number}"
+        object.__setattr__(self, "_text", text)
 
     @classmethod
     def lead(cls, working_days: int) -> Stage:
@@ -100,6 +110,16 @@ class Stage:
 
     @classmethod
     def parse(cls, text: str) -> Stage:
+        """The stage ``text`` names (``str(stage)``); a stage is immutable, so each text is parsed once."""
+        found = _PARSED.get(text)
+        if found is None:
+            found = cls._parse(text)
+            if len(_PARSED) < _PARSED_MOST:
+                _PARSED[text] = found
+        return found
+
+    @classmethod
+    def _parse(cls, text: str) -> Stage:
         match = _STAGE.match(text)
         if match is None:
             raise FactsError(f"{text[:40]!r} is not a reminder stage (lead-N, due, overdue-N, escalated-ROLE, "
@@ -128,11 +148,7 @@ class Stage:
         """The stage without an escalation's repeat number (a team channel hears of an escalation once)."""
         return Stage.escalated(self.role) if self.kind is StageKind.ESCALATED and self.role else self
     def __str__(self) -> str:
-        if self.kind is StageKind.DUE:
-            return "due"
-        if self.kind is StageKind.ESCALATED:
-            return f"escalated-{self.role}" + (f"-repeat-{self.number}" if self.number else "")
-        return f"{self.kind}-{self.number}"
+        return self._text
 
 
 def _optional_text(value: Any) -> str | None:

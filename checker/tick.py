@@ -205,10 +205,13 @@ class Tick:
         report.overdue += sum(1 for t in tracked if t.finding.status is Status.OVERDUE)
         report.by_obligation.update((t.finding.obligation, t.finding.status.value) for t in tracked)
         active = suppressions.active(connection, (r.case.case_ref for r in batch), as_of)
-        acknowledged = link_actions.acknowledged(connection, (t.instance_id for t in tracked))
+        # An instance inserted this tick has no items and no link actions yet: only the others are looked up
+        # (on a first tick, none; the rows of a deleted instance go with it, so a reused id finds none either).
+        known_before = {t.instance_id for t in tracked if not t.new}
+        acknowledged = link_actions.acknowledged(connection, known_before)
         # the staff directory's absences, then ``checker away``'s (recorded by hand: they win)
         away: dict[str, Away] = {**directory_away(self.source, as_of), **absences.away_on(connection, as_of)}
-        known = planned_keys(connection, {t.instance_id for t in tracked})
+        known = planned_keys(connection, known_before)
         items, daily = split_daily(planner.plan(tracked, active, acknowledged, away, known),
                                    planner.channels.daily_digest_teams)
         told = writer.insert(items)

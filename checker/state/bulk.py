@@ -18,6 +18,7 @@ dates (``now``, the as-of day, a few hundred due dates).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -39,24 +40,26 @@ def insert_rows(connection: Connection, table: Table, columns: Sequence[str], ro
     quote = dialect.identifier_preparer.quote
     converters = [(n, c) for n, c in enumerate(table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                                                for name in columns) if c is not None]
-    if converters:
-        rows = _converted_rows(rows, converters)
+    postgres = dialect.name == "postgresql"
+    values_by_column = _converted_columns(rows, converters) if converters or postgres else []
     # Only names and types from the Table (quoted) go into the text; every value is a bound parameter.
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "
     tail = " ON CONFLICT DO NOTHING" if ignore_duplicates else ""
     tail += f" RETURNING {', '.join(quote(name) for name in returning)}" if returning else ""
     out: list[Any] = []
-    if dialect.name == "postgresql":
+    if postgres:
         # One array per column, unnested into rows: a short statement whatever the number of rows (the
         # driver parses the text of a long one, placeholder by placeholder, each time it is sent).
         types = ", ".join(f"%b::{table.c[name].type.compile(dialect)}[]" for name in columns)
         statement = f"{head}SELECT * FROM unnest({types}){tail}"  # noqa: S608 (names and types only)
         for start in range(0, len(rows), _PER_ARRAY):
-            arrays = tuple(list(values) for values in zip(*rows[start:start + _PER_ARRAY], strict=True))
+            arrays = tuple(values[start:start + _PER_ARRAY] for values in values_by_column)
             result = connection.exec_driver_sql(statement, arrays)
             if returning:
                 out += result.all()
         return out
+    if converters:
+        rows = list(zip(*values_by_column, strict=True))
     one = f"({', '.join(['?'] * len(columns))})"
     if not returning:  # one short statement, run for every row by the driver (executemany)
         connection.exec_driver_sql(f"{head}VALUES {one}{tail}", list(map(tuple, rows)))
@@ -67,14 +70,14 @@ def insert_rows(connection: Connection, table: Table, columns: Sequence[str], ro
     start = 0
     while start < len(rows):
         size = min(most, 1 << ((len(rows) - start).bit_length() - 1))
-        values = tuple(value for row in rows[start:start + size] for value in row)
+        values = tuple(chain.from_iterable(rows[start:start + size]))
         out += connection.exec_driver_sql(f"{head}VALUES {', '.join([one] * size)}{tail}", values).all()
         start += size
     return out
 
 
-def _converted_rows(rows: Sequence[Sequence[Any]], converters: Sequence[tuple[int, Any]]) -> list[tuple[Any, ...]]:
-    """``rows`` with the converted columns' values converted, each distinct value once (see the docstring)."""
+def _converted_columns(rows: Sequence[Sequence[Any]], converters: Sequence[tuple[int, Any]]) -> list[list[Any]]:
+    """The values of ``rows`` column by column, converted; each distinct value once (see the docstring)."""
     columns = [list(column) for column in zip(*rows, strict=True)]
     for n, convert in converters:
         column = columns[n]
@@ -83,5 +86,6 @@ def _converted_rows(rows: Sequence[Sequence[Any]], converters: Sequence[tuple[in
         except TypeError:  # a value that cannot be a key (not hashable): convert one by one
             columns[n] = [None if value is None else convert(value) for value in column]
             continue
-        columns[n] = [done.get(value) if value is not None else None for value in column]
-    return list(zip(*columns, strict=True))
+        done[None] = None
+        columns[n] = list(map(done.__getitem__, column))
+    return columns
