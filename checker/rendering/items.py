@@ -11,7 +11,7 @@ the case reference ("S.K. (C1)"), whatever the facts carry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -189,11 +189,14 @@ def _action_links(facts: ItemFacts, *, personal: bool, own: bool) -> dict[str, s
 
 def done_when(facts: ItemFacts) -> str:
     """What completes the item, in words (empty when the facts do not say)."""
-    if not facts.done_when:
+    return done_when_text(facts.done_when, facts.dispute_stage, facts.ref)
+
+
+def done_when_text(columns: Sequence[str], dispute_stage: int | None, ref: str | None) -> str:
+    if not columns:
         return ""
-    record = "dispute record" if facts.dispute_stage is not None or facts.ref else "case record"
-    fields = " and ".join(facts.done_when)
-    return f"the {record}'s field {fields} holds the date it was done"
+    record = "dispute record" if dispute_stage is not None or ref else "case record"
+    return f"the {record}'s field {' and '.join(columns)} holds the date it was done"
 
 
 def _snooze(facts: ItemFacts) -> str:

@@ -5,9 +5,8 @@ lists at most ``delivery.max_items_per_message`` of them. ``build_listing`` read
 order (as ``state.notifications.live_items`` yields them), and keeps only the views it will list, the counts
 the wording needs (overdue, escalated, cases, roles, the first and last pending, age bands by action) and the
 CSV rows of every item. Only the items it keeps (those listed, the first and last pending) get a full view
-(``items.item_view``: dates in words, links, the dispute's stages); every other item is counted and written to
-the CSV from an ``Entry``, the few facts those need, so a go-live summary over tens of thousands of items
-costs little more than reading them.
+(``items.item_view``); every other item is counted and written to the CSV from its ``entries.Entry``, the few
+facts those need, so a go-live summary over tens of thousands of items costs little more than reading them.
 
 Reading order is overdue first (most overdue first), then the soonest due: for one message, planned on one day,
 that is the order of the due dates, and items of one due date are sorted exactly (``items.item_views``' order
@@ -28,10 +27,10 @@ from typing import Any
 from checker import spreadsheet
 from checker.facts import ItemFacts
 from checker.rendering import formatting as fmt
+from checker.rendering.entries import Brief, Entry, brief
 from checker.rendering.errors import RenderingError
-from checker.rendering.items import ItemView, as_facts, done_when, initials_ref, item_view, merged
+from checker.rendering.items import ItemView, as_facts
 from notifiers.base import Attachment
-from rules.records import Status
 
 BANDS = ("overdue over 20", "overdue 6-20", "overdue 1-5", "due within 5", "due later")
 CSV_COLUMNS = ("case_ref", "young_person", "action", "obligation", "status", "due_date", "working_days_overdue",
@@ -49,58 +48,6 @@ def band(view: ItemView | Entry) -> str:
 def csv_cell(value: object) -> object:
     """One line of text (numbers as they are); ``checker.spreadsheet`` quotes what would start a formula."""
     return value if isinstance(value, int) else fmt.one_line("" if value is None else str(value))
-
-
-@dataclass(slots=True)
-class Entry:
-    """One action of a message (its items for one case, obligation, reference and due date: usually one, two
-    when it reached the recipient by two routes) with what the counts and the CSV read, as ``ItemView`` has it;
-    the full view is built only when asked for (``view``), as ``items.merged`` would make it."""
-
-    group: list[ItemFacts]
-    as_of: date
-    case_url_template: str
-    personal_channel: bool
-    chosen: ItemFacts = field(init=False)
-    overdue: bool = field(init=False)
-    working_days_overdue: int = field(init=False)
-    working_days_to_go: int = field(init=False)
-    escalated: bool = field(init=False)
-    routing_note: str | None = field(init=False)
-    sort_key: tuple[int, int, date, str, str] = field(init=False)
-    _view: ItemView | None = field(init=False, default=None)
-
-    def __post_init__(self) -> None:
-        group = self.group
-        chosen = next((f for f in group if f.stage is not None and f.stage.up_the_ladder), group[0])
-        self.chosen = chosen
-        self.escalated = chosen.stage is not None and chosen.stage.up_the_ladder
-        due = chosen.due_date
-        self.overdue = chosen.status is Status.OVERDUE or due < self.as_of
-        self.working_days_overdue = chosen.working_days_overdue if self.overdue else 0
-        self.working_days_to_go = 0 if self.overdue else chosen.working_days_to_go
-        note = next((f.routing_note for f in group if f.routing_note), None)
-        self.routing_note = fmt.uk_dates_in(note) if note else None
-        self.sort_key = (0 if self.overdue else 1, -self.working_days_overdue, due, chosen.case_ref,
-                         chosen.obligation)
-
-    @property
-    def view(self) -> ItemView:
-        if self._view is None:
-            self._view = merged([item_view(f, self.as_of, self.case_url_template,
-                                           personal_channel=self.personal_channel) for f in self.group])
-        return self._view
-
-    @property
-    def due_date(self) -> date:
-        return self.chosen.due_date
-
-    def csv_row(self) -> list[object]:
-        f = self.chosen
-        return [csv_cell(x) for x in (
-            f.case_ref, initials_ref(f.case_ref, f.initials), f.title, f.obligation,
-            "overdue" if self.overdue else "pending", f.due_date.isoformat(), self.working_days_overdue,
-            self.working_days_to_go, done_when(f), str(f.stage) if f.stage else "", self.routing_note or "")]
 
 
 @dataclass
@@ -185,7 +132,7 @@ class Listing:
             if role not in self.role_order or order < self.role_order[role]:
                 self.role_order[role] = order
         self.bands.setdefault(facts.title, [0] * len(BANDS))[BANDS.index(band(view))] += 1
-        self._writer.writerow(view.csv_row())
+        self._writer.writerow([csv_cell(x) for x in view.csv_values()])
 
     def csv_bytes(self) -> bytes:
         """Every item, in the stream's (reading) order, as CSV in UTF-8 with a byte-order mark."""
@@ -207,7 +154,7 @@ def build_listing(items: Iterable[ItemFacts | Mapping[str, Any]], as_of: date, c
                   personal_channel: bool, cap: int) -> Listing:
     """One pass over ``items`` (in due-date order; a sequence is sorted first): see the module docstring."""
     listing = Listing(cap=max(cap, 1))
-    run: dict[tuple[str, str, str, date], list[ItemFacts]] = {}
+    run: dict[tuple[str, str, str, date], list[Brief]] = {}
     due: date | None = None
 
     def flush() -> None:
@@ -217,11 +164,11 @@ def build_listing(items: Iterable[ItemFacts | Mapping[str, Any]], as_of: date, c
         run.clear()
 
     for item in in_due_order(items):
-        facts = as_facts(item)
+        facts = brief(item)
         if facts.due_date != due:
             flush()
             due = facts.due_date
-        run.setdefault((*facts.key, facts.due_date), []).append(facts)
+        run.setdefault(facts.key, []).append(facts)
     flush()
     if not listing.total:
         raise RenderingError("a reminder needs at least one item")

@@ -19,6 +19,7 @@ import pytest
 
 from checker.facts import ItemFacts
 from checker.rendering import render_reminder
+from checker.rendering.errors import RenderingError
 from checker.rendering.listing import build_listing
 from checker.rendering.summary import render_summary
 from rendering.samples import AS_OF, CASE_URL, dispute, escalated, mixed_items, overdue
@@ -77,3 +78,35 @@ def test_the_listing_keeps_the_cap_and_counts_everything() -> None:
     attached = base64.b64decode(message.attachments[0].content_base64).decode("utf-8-sig")
     assert len(attached.splitlines()) == 1001  # the header and every item
     assert "And 975 more, not listed here" in message.text
+
+
+def test_stored_items_and_typed_facts_make_the_same_listing() -> None:
+    """An item not listed is counted and written to the CSV from the few facts that needs (``entries.brief``),
+    read straight from the stored dict; the result is the one the full facts give."""
+    as_of = date.fromisoformat(AS_OF)
+    stored = sorted(items(), key=lambda item: item["due_date"])
+    typed = [ItemFacts.from_json(item) for item in stored]
+    from_dicts = build_listing(iter(stored), as_of, CASE_URL, personal_channel=True, cap=5)
+    from_facts = build_listing(iter(typed), as_of, CASE_URL, personal_channel=True, cap=5)
+    assert from_dicts.csv_bytes() == from_facts.csv_bytes()
+    assert (from_dicts.total, from_dicts.overdue, from_dicts.escalated, from_dicts.bands, from_dicts.roles,
+            from_dicts.cases, from_dicts.teams, from_dicts.rerouted) == (
+        from_facts.total, from_facts.overdue, from_facts.escalated, from_facts.bands, from_facts.roles,
+        from_facts.cases, from_facts.teams, from_facts.rerouted)
+    assert from_dicts.shown == from_facts.shown
+    assert (from_dicts.soonest_pending, from_dicts.latest_pending) == (from_facts.soonest_pending,
+                                                                     from_facts.latest_pending)
+
+
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("working_days_overdue", -1, "working_days_overdue is negative"),
+    ("due_date", "2026-13-01", "due_date is not an ISO date"),
+    ("stage", "overdue-x", "stage"),
+    ("dispute_stage", 7, "dispute_stage is not a dispute stage"),
+])
+def test_a_malformed_item_that_is_not_listed_is_still_an_error(field: str, value: object, says: str) -> None:
+    # The bad item is the last and least urgent of 40: it would be neither listed nor the first pending.
+    bad = {**overdue(case_ref="C99", due_date="2026-12-01", working_days_overdue=1), field: value}
+    with pytest.raises(RenderingError, match=says):
+        build_listing(iter([*stream(items()), bad]), date.fromisoformat(AS_OF), CASE_URL, personal_channel=True,
+                      cap=5)
