@@ -102,6 +102,14 @@ def uncarried(profile: Profile, present: Iterable[str], disputes: bool = True) -
     return found
 
 
+def not_checked(profile: Profile, present: Iterable[str], disputes: bool, holds: str) -> list[dict[str, object]]:
+    """``uncarried`` as the JSON document of ``checker check`` lists it: per obligation its id, the columns
+    (or ``"disputes"``) it needs that the source lacks, and the sentence ``describe_uncarried`` says."""
+    return [{"obligation": obligation, "needs": list(columns),
+             "message": describe_uncarried(obligation, columns, holds)}
+            for obligation, columns in uncarried(profile, present, disputes).items()]
+
+
 def describe_uncarried(obligation: str, columns: tuple[str, ...], holds: str) -> str:
     """One line: an obligation the source cannot check in full, why, what its findings then are, and the fix.
 

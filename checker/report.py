@@ -6,7 +6,8 @@ It prints no names: case refs only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from json.encoder import encode_basestring
 from typing import IO, Any
@@ -78,8 +79,11 @@ def error_json(e: DataError) -> str:
 
 
 def write_json(out: IO[str], as_of: date, findings: Iterable[Finding],
-               data_errors: Callable[[], Iterable[DataError]]) -> int:
-    """Stream the §5 document; ``data_errors`` is called once the findings have all been written.
+               data_errors: Callable[[], Iterable[DataError]], not_checked: Sequence[Mapping[str, object]] = ()
+               ) -> int:
+    """Stream the §5 document; ``data_errors`` is called once the findings have all been written. Last comes
+    ``not_checked``: the obligations the source cannot check in full (``checker.columns.not_checked``),
+    an empty list when it can check them all.
 
     Findings are written ``_BATCH`` at a time; what is held is written before an error goes up, so a
     failing source leaves the same bytes behind as a writer without the batching would.
@@ -101,5 +105,8 @@ def write_json(out: IO[str], as_of: date, findings: Iterable[Finding],
     errors = [error_json(e) for e in data_errors()]
     if errors:
         out.write("\n  " + ",\n  ".join(errors))
+    out.write("\n ],\n \"not_checked\": [")
+    if not_checked:
+        out.write("\n  " + ",\n  ".join(json.dumps(each, ensure_ascii=False) for each in not_checked))
     out.write("\n ]\n}\n")
     return count

@@ -125,3 +125,32 @@ def test_config_check_names_the_missing_columns_per_source(monkeypatch: pytest.M
     assert "bnb_approved_on (bnb-approval)" in line
     assert "adviser_allocated_on (pa-allocated)" in line
     assert "bnb_since (" not in line  # the export has it
+
+
+def test_check_lists_the_obligations_not_checked_in_the_json_document_too(tmp_path: Path) -> None:
+    """The JSON document carries what stderr says, so a consumer of stdout alone knows what was not checked."""
+    cases = write_rows(tmp_path / "cases.csv", [{"case_ref": "C1", "date_of_birth": "2008-01-01",
+                                                 "planned_move_on": "2026-04-01", "move_plan_agreed_on": ""}])
+    code, out, err = invoke("check", "--profile", "kent", "--cases", str(cases), "--as-of", "2026-03-02",
+                            "--format", "json")
+    assert code == 0
+    listed = json.loads(out)["not_checked"]
+    said = [line.removeprefix("checker: ") for line in err.splitlines() if line.startswith("checker: not checked: ")]
+    assert [each["message"] for each in listed] == said
+    by_id = {each["obligation"]: each for each in listed}
+    assert by_id["pre-move-housing-contact"]["needs"] == ["housing_contact_on"]
+    assert by_id["dispute-escalation"]["needs"] == ["disputes"]  # no disputes file given
+    assert "planned-move" not in by_id  # the input has both its columns
+
+
+def test_the_json_document_lists_none_not_checked_when_every_column_is_there(tmp_path: Path) -> None:
+    kent = load_profile("kent")
+    wanted = {c for o in kent.obligations for c in o.columns} | {"case_ref", "date_of_birth"}
+    cases = write_rows(tmp_path / "cases.csv", [dict.fromkeys(sorted(wanted), "") |
+                                                {"case_ref": "C1", "date_of_birth": "2008-01-01"}])
+    disputes = tmp_path / "disputes.csv"
+    disputes.write_text("dispute_ref,case_ref,stage,stage_started_on,resolved_on\n", encoding="utf-8")
+    code, out, _err = invoke("check", "--profile", "kent", "--cases", str(cases), "--disputes", str(disputes),
+                             "--as-of", "2026-03-02", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["not_checked"] == []

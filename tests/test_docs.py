@@ -138,6 +138,8 @@ def test_the_json_example_of_input_is_what_check_prints(tmp_path: Path) -> None:
     for finding in example["findings"]:
         assert finding in printed["findings"]
     assert printed["data_errors"] == example["data_errors"]
+    for each in example["not_checked"]:
+        assert each in printed["not_checked"]
 
 
 # --- nothing points outside the repository ----------------------------------------------------------------------

@@ -57,7 +57,7 @@ def plain_writer(out: io.StringIO, as_of: date, found: Iterable[Finding], errs: 
     for i, e in enumerate(errs):
         out.write(",\n  " if i else "\n  ")
         out.write(json.dumps(error_document(e), ensure_ascii=False))
-    out.write("\n ]\n}\n")
+    out.write("\n ],\n \"not_checked\": [\n ]\n}\n")
 
 
 def test_each_finding_is_what_json_dumps_writes() -> None:

@@ -51,12 +51,12 @@ def check(as_of: date, profile: str | None, cases: Path | None, disputes: Path |
     settings = Settings()
     loaded = load_profile(profile or settings.profile, settings.config_dir)
     opened = open_source(settings, cases, disputes, source)
-    note_uncarried(loaded, opened, holder(settings, source, cases is not None))
+    missing = note_uncarried(loaded, opened, holder(settings, source, cases is not None))
     for unknown in opened.unknown_columns():  # on stderr: the JSON document on stdout stays as specified
         literal.echo(f"checker: note: {unknown.describe()}", err=True)
     evaluation = Evaluation(opened, loaded, as_of)
     write_results(evaluation.results(), as_of, lambda: evaluation.data_errors, output, show_met=show_met,
-                  filters=make_filters(statuses, teams, advisers))
+                  filters=make_filters(statuses, teams, advisers), not_checked=missing)
 
 
 @click.command()

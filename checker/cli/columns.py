@@ -11,9 +11,8 @@ from checker.columns import (
     TYPE_RULES,
     ColumnUse,
     case_column_uses,
-    describe_uncarried,
     dispute_column_uses,
-    uncarried,
+    not_checked,
 )
 from checker.profiles import Profile, load_profile
 from checker.settings import Settings
@@ -59,11 +58,14 @@ def _table(uses: list[ColumnUse]) -> None:
         literal.echo(f"  {column.name:<{width}}  {column.type:<5}  {needed:<8}  {used or '(not read)'}")
 
 
-def note_uncarried(profile: Profile, source: Source, holds: str) -> None:
+def note_uncarried(profile: Profile, source: Source, holds: str) -> list[dict[str, object]]:
     """On stderr (stdout may hold the JSON document), a line per obligation of the profile that reads a
-    column no part of the source fills (``holds``: ``holder()``'s clause, for the message)."""
-    for obligation, columns in uncarried(profile, source.case_columns(), bool(source.dispute_columns())).items():
-        literal.echo(f"checker: {describe_uncarried(obligation, columns, holds)}", err=True)
+    column no part of the source fills (``holds``: ``holder()``'s clause, for the message); the same
+    obligations as the JSON document lists them under ``not_checked``."""
+    missing = not_checked(profile, source.case_columns(), bool(source.dispute_columns()), holds)
+    for each in missing:
+        literal.echo(f"checker: {each['message']}", err=True)
+    return missing
 
 
 def holder(settings: Settings, name: str | None, cases_file: bool = False) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
@@ -125,17 +125,20 @@ def make_filters(statuses: tuple[str, ...], teams: tuple[str, ...], advisers: tu
 
 
 def write_results(results: Iterator[CaseResult], as_of: date, data_errors: Callable[[], Iterable[DataError]],
-                  output: str, show_met: bool = False, filters: Filters = Filters()) -> None:
+                  output: str, show_met: bool = False, filters: Filters = Filters(),
+                  not_checked: Sequence[Mapping[str, object]] = ()) -> None:
     """Print an evaluation's results as ``checker check`` does: the JSON document, the table, or CSV.
 
-    Data errors are never filtered: a rejected record's team and adviser cannot be relied on.
+    Data errors are never filtered: a rejected record's team and adviser cannot be relied on. The
+    obligations the source cannot check (``checker.columns.not_checked``) go in the JSON document; the
+    caller has said them on stderr for the other formats.
     """
     results = with_progress(results, "cases", streams_to_stdout=output != "table")
     if output == "json":
         first = next(results, None)  # opens the source: a failure here prints no half document
         rest = chain([first], results) if first is not None else iter(())
         findings = (f for row in filters.rows(rest) for f in row[2])
-        write_json(sys.stdout, as_of, findings, data_errors)
+        write_json(sys.stdout, as_of, findings, data_errors, not_checked)
     elif output == "csv":
         write_csv(sys.stdout, filters.rows(results))
         for line in error_lines(data_errors()):
