@@ -6,27 +6,43 @@ A base is the canonical CSV pair (``csv``), operator-written SQL (``sql``), the 
 Dataset's tables in any SQLAlchemy database (``ssd``), a folder of SSDA903 return files (``ssda903``) or
 the List 9 sheet of an Annex A workbook (``annex_a``). ``supplements`` names ``[supplements.NAME]``
 sections, joined to the base on the person id (``case_ref``).
+
+A section is read by the settings class its ``kind`` is registered with (``checker/sources/registry.py``:
+``BASE_KINDS``, ``SUPPLEMENT_KINDS``), so a kind is added there, not here; the classes of the kinds shipped
+are below, so that reading the settings imports none of the kinds' modules.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, SecretStr, SerializeAsAny, model_validator
 
 
 class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Base(_Part):
+class BaseSourceSettings(_Part):
+    """What every ``[sources.NAME]`` section has; its kind's class adds the rest."""
+
+    kind: str
     #: ``[supplements.NAME]`` sections joined to this base, in order of precedence after the base.
     supplements: tuple[str, ...] = ()
 
 
-class CsvSourceSettings(_Base):
+class BaseSupplementSettings(_Part):
+    """What every ``[supplements.NAME]`` section has; its kind's class adds the rest."""
+
+    kind: str
+
+
+
+
+class CsvSourceSettings(BaseSourceSettings):
     """A pair of CSV files (docs/input.md)."""
 
     kind: Literal["csv"]
@@ -34,7 +50,7 @@ class CsvSourceSettings(_Base):
     disputes: Path | None = None
 
 
-class SqlSourceSettings(_Base):
+class SqlSourceSettings(BaseSourceSettings):
     """A SQLAlchemy URL and the operator's two query files returning the canonical columns."""
 
     kind: Literal["sql"]
@@ -43,7 +59,7 @@ class SqlSourceSettings(_Base):
     disputes_query: Path | None = None
 
 
-class SsdSourceSettings(_Base):
+class SsdSourceSettings(BaseSourceSettings):
     """The Standard Safeguarding Dataset's ``ssd_*`` tables in the database at ``url``."""
 
     kind: Literal["ssd"]
@@ -52,14 +68,14 @@ class SsdSourceSettings(_Base):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Ssda903SourceSettings(_Base):
+class Ssda903SourceSettings(BaseSourceSettings):
     """A folder holding one year's SSDA903 return files (CSV), recognised by their columns."""
 
     kind: Literal["ssda903"]
     folder: Path
 
 
-class AnnexASourceSettings(_Base):
+class AnnexASourceSettings(BaseSourceSettings):
     """An Ofsted Annex A workbook (.xlsx); its List 9 (care leavers) sheet is read."""
 
     kind: Literal["annex_a"]
@@ -67,13 +83,7 @@ class AnnexASourceSettings(_Base):
     sheet: str | None = None  # default: the sheet whose name starts "List 9"
 
 
-SourceSettings = Annotated[
-    CsvSourceSettings | SqlSourceSettings | SsdSourceSettings | Ssda903SourceSettings | AnnexASourceSettings,
-    Field(discriminator="kind"),
-]
-
-
-class EventsSupplementSettings(_Part):
+class EventsSupplementSettings(BaseSupplementSettings):
     """Case columns no national return holds, keyed by ``case_ref``: a CSV file, or a query on a database."""
 
     kind: Literal["events"]
@@ -97,7 +107,7 @@ class EventsSupplementSettings(_Part):
         return self
 
 
-class StaffSupplementSettings(_Part):
+class StaffSupplementSettings(BaseSupplementSettings):
     """A staff directory (CSV): a staff id or name, or an adviser's email, to email, team and manager."""
 
     kind: Literal["staff"]
@@ -115,7 +125,7 @@ def team_attribute(value: str) -> str:
     return value
 
 
-class EntraSupplementSettings(_Part):
+class EntraSupplementSettings(BaseSupplementSettings):
     """A staff directory read from Microsoft Entra ID through Graph (app-only, ``User.Read.All``).
 
     The app registration is the ``[graph]`` section's unless ``client_id`` is set here: then ``tenant_id``,
@@ -147,5 +157,31 @@ class EntraSupplementSettings(_Part):
         return self
 
 
-SupplementSettings = Annotated[EventsSupplementSettings | StaffSupplementSettings | EntraSupplementSettings,
-                               Field(discriminator="kind")]
+def _by_kind(registered: str, base: type[_Part]) -> Callable[[object], _Part]:
+    """A section read by the settings class its ``kind`` is registered with (``registered``: the name of the
+    registry's table)."""
+
+    def read(value: object) -> _Part:
+        from checker.sources import registry  # noqa: PLC0415 - when a section is read: no import cycle
+
+        kinds = getattr(registry, registered)
+        if isinstance(value, base):  # built in code (the demo)
+            return value
+        if not isinstance(value, Mapping):
+            raise ValueError("must be a table of settings with a kind")  # noqa: TRY004 - pydantic reports it
+        kind = value.get("kind")
+        if kind not in kinds:
+            given = f", not {kind!r}" if isinstance(kind, str) else " (none is given)"
+            raise ValueError(f"kind must be one of {', '.join(kinds)}{given}")
+        model: type[_Part] = registry.load(kinds[kind].settings)
+        return model.model_validate(value)
+
+    return read
+
+
+#: A ``[sources.NAME]`` section, read by its kind's settings class (``BASE_KINDS``).
+SourceSettings = SerializeAsAny[Annotated[BaseSourceSettings,
+                                          PlainValidator(_by_kind("BASE_KINDS", BaseSourceSettings))]]
+#: A ``[supplements.NAME]`` section, read by its kind's settings class (``SUPPLEMENT_KINDS``).
+SupplementSettings = SerializeAsAny[Annotated[BaseSupplementSettings,
+                                              PlainValidator(_by_kind("SUPPLEMENT_KINDS", BaseSupplementSettings))]]

@@ -11,7 +11,6 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from datetime import date, datetime
-from importlib import import_module
 from pathlib import Path
 from typing import Any, get_args
 
@@ -25,11 +24,11 @@ from test_source_ssd import create_ssd
 from checker.engine import Evaluation
 from checker.profiles import load_profile
 from checker.settings import Settings
-from checker.source_settings import SourceSettings
+from checker.source_settings import BaseSourceSettings, BaseSupplementSettings
 from checker.sources.base import Source, SourceError
 from checker.sources.factory import dispose, named_source
 from checker.sources.records import ValidatedSource
-from checker.sources.registry import BASE_KINDS
+from checker.sources.registry import BASE_KINDS, SUPPLEMENT_KINDS, load
 from rules.records import CaseRecord
 
 NAME = "Zebedee"  # personal data that no error may quote
@@ -134,12 +133,11 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 def test_every_registered_kind_is_in_this_suite_with_its_settings_and_opener() -> None:
     assert set(BASE_KINDS) | {"composed"} == set(KINDS)
-    (union, *_) = get_args(SourceSettings)
-    settings_kinds = [get_args(model.model_fields["kind"].annotation) for model in get_args(union)]
-    assert sorted(kind for (kind,) in settings_kinds) == sorted(BASE_KINDS)
-    for kind, where in BASE_KINDS.items():
-        module, opener = where.split(":")
-        assert callable(getattr(import_module(module), opener)), kind
+    for kind, where in [*BASE_KINDS.items(), *SUPPLEMENT_KINDS.items()]:
+        model = load(where.settings)  # its section is read by this class, which says its kind
+        assert issubclass(model, BaseSourceSettings if kind in BASE_KINDS else BaseSupplementSettings), kind
+        assert get_args(model.model_fields["kind"].annotation) == (kind,)
+        assert callable(load(where.opener)), kind
 
 
 AS_OF_DATE = date(2026, 11, 23)

@@ -18,12 +18,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from checker.sources.base import RejectedRow, UnknownColumn
+from checker.sources.base import RejectedRow, SourceError, UnknownColumn
 from checker.sources.cells import clean_ref
 from checker.sources.csv_source import CsvSource
 from rules.records import CASE_COLUMNS, DISPUTE_COLUMNS
 
 if TYPE_CHECKING:  # SQLAlchemy is loaded only for a supplement read from a database
+    from checker.settings import EventsSupplementSettings, Settings
     from checker.sources.sql_source import SqlSource
 
 #: The case columns as a supplement has them: only ``case_ref`` is required.
@@ -103,3 +104,17 @@ class EventsSupplement:
         for ref in found.refused:
             found.by_ref.pop(ref, None)
         return found
+
+
+def open_events(settings: Settings, name: str, entry: EventsSupplementSettings) -> EventsSupplement:
+    """The supplement ``[supplements.NAME]`` describes: a CSV file, or a query on a database."""
+    if entry.cases is not None:
+        disputes = settings.resolve(entry.disputes) if entry.disputes else None
+        return EventsSupplement(name, CsvSource(settings.resolve(entry.cases), disputes))
+    from checker.sources.sql_source import SqlSource, read_query  # noqa: PLC0415 - SQLAlchemy only for a query
+
+    if entry.url is None or entry.cases_query is None:  # pragma: no cover - the settings model checks both
+        raise SourceError(f"supplement {name!r} needs url and cases_query")
+    disputes_query = read_query(settings.resolve(entry.disputes_query)) if entry.disputes_query else None
+    return EventsSupplement(name, SqlSource(entry.url.get_secret_value(),
+                                            read_query(settings.resolve(entry.cases_query)), disputes_query))

@@ -1,43 +1,27 @@
 """Opening the source a command asked for: CSV paths given directly, or a named source in settings.
 
 A named source is a base (``[sources.NAME]``, one of the kinds of ``checker/sources/registry.py``) and the
-supplements it names (``[supplements.NAME]``), joined by ``checker.sources.composed``. Each kind's module
-is imported only when its kind is used (SQLAlchemy, openpyxl).
+supplements it names (``[supplements.NAME]``, kinds of the same registry), joined by
+``checker.sources.composed``. Each kind's module is imported only when its kind is used (SQLAlchemy,
+openpyxl).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from checker.settings import EntraSupplementSettings, EventsSupplementSettings, Settings
+from checker.settings import Settings
 from checker.sources.base import Source, SourceError
 from checker.sources.csv_source import CsvSource
-from checker.sources.registry import BASE_KINDS
+from checker.sources.registry import BASE_KINDS, SUPPLEMENT_KINDS, load
 
 
 def open_base(settings: Settings, entry: Any) -> Source:
     """The base of a named source, opened by its kind's opener (``checker/sources/registry.py``)."""
-    module, function = BASE_KINDS[entry.kind].split(":")
-    opener: Callable[[Settings, Any], Source] = getattr(import_module(module), function)
+    opener: Callable[[Settings, Any], Source] = load(BASE_KINDS[entry.kind].opener)
     return opener(settings, entry)
-
-
-def _events(settings: Settings, name: str, entry: EventsSupplementSettings) -> Any:
-    from checker.sources.events import EventsSupplement  # noqa: PLC0415 - only for a source with supplements
-
-    if entry.cases is not None:
-        disputes = settings.resolve(entry.disputes) if entry.disputes else None
-        return EventsSupplement(name, CsvSource(settings.resolve(entry.cases), disputes))
-    from checker.sources.sql_source import SqlSource, read_query  # noqa: PLC0415 - SQLAlchemy only for a query
-
-    if entry.url is None or entry.cases_query is None:  # pragma: no cover - the settings model checks both
-        raise SourceError(f"supplement {name!r} needs url and cases_query")
-    disputes_query = read_query(settings.resolve(entry.disputes_query)) if entry.disputes_query else None
-    return EventsSupplement(name, SqlSource(entry.url.get_secret_value(),
-                                            read_query(settings.resolve(entry.cases_query)), disputes_query))
 
 
 def named_source(settings: Settings, name: str | None) -> Source:
@@ -56,7 +40,7 @@ def named_source(settings: Settings, name: str | None) -> Source:
     if not entry.supplements:
         return base
     from checker.sources.composed import ComposedSource  # noqa: PLC0415 - only for a source with supplements
-    from checker.sources.staff import DirectoryReader, StaffDirectory  # noqa: PLC0415 - only for a source with supplements
+    from checker.sources.staff import DirectoryReader  # noqa: PLC0415 - only for a source with supplements
 
     events: list[Any] = []
     staff: DirectoryReader | None = None
@@ -66,16 +50,14 @@ def named_source(settings: Settings, name: str | None) -> Source:
             known = ", ".join(sorted(settings.supplements)) or "none are configured"
             raise SourceError(f"source {name!r} names the supplement {part!r}, but there is no [supplements.{part}] "
                               f"in settings; known supplements: {known}")
-        if isinstance(supplement, EventsSupplementSettings):
-            events.append(_events(settings, part, supplement))
-        elif staff is not None:
+        kind = SUPPLEMENT_KINDS[supplement.kind]
+        if kind.role == "staff" and staff is not None:
             raise SourceError(f"source {name!r} names two staff directories; give it one")
-        elif isinstance(supplement, EntraSupplementSettings):
-            from checker.sources.entra import open_entra  # noqa: PLC0415 - Graph only for an Entra directory
-
-            staff = open_entra(settings, part, supplement)
+        opened = load(kind.opener)(settings, part, supplement)  # an events supplement or a directory reader
+        if kind.role == "staff":
+            staff = opened
         else:
-            staff = StaffDirectory(part, settings.resolve(supplement.path))
+            events.append(opened)
     return ComposedSource(base, events, staff)
 
 

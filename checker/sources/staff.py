@@ -25,11 +25,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from checker.sources.base import SourceError
 from checker.sources.cells import CELL_MAX_LENGTH, CONTROL
 from checker.sources.values import ValueFormatError, parse_date, parse_email
+
+if TYPE_CHECKING:  # settings are only a type here
+    from checker.settings import Settings, StaffSupplementSettings
 
 _COLUMNS = ("staff_id", "name", "email", "team", "manager", "away_from", "away_until", "deputy_email")
 
@@ -196,6 +199,11 @@ class StaffDirectory:
             elif absence is not None:
                 directory.unreadable_absences += 1  # the deputy is the person who is away
         return directory.finish()
+
+
+def open_staff(settings: Settings, name: str, entry: StaffSupplementSettings) -> StaffDirectory:
+    """The CSV staff directory ``[supplements.NAME]`` names."""
+    return StaffDirectory(name, settings.resolve(entry.path))
 
 
 def directory_away(source: object, on: date) -> dict[str, DirectoryAbsence]:
