@@ -170,8 +170,9 @@ def _by_kind(registered: str, base: type[_Part]) -> Callable[[object], _Part]:
         if not isinstance(value, Mapping):
             raise ValueError("must be a table of settings with a kind")  # noqa: TRY004 - pydantic reports it
         kind = value.get("kind")
-        if kind not in kinds:
-            given = f", not {kind!r}" if isinstance(kind, str) else " (none is given)"
+        if not isinstance(kind, str) or kind not in kinds:
+            given = (f", not {kind!r}" if isinstance(kind, str) else " (none is given)" if kind is None
+                     else ", written as text")
             raise ValueError(f"kind must be one of {', '.join(kinds)}{given}")
         model: type[_Part] = registry.load(kinds[kind].settings)
         return model.model_validate(value)

@@ -61,3 +61,10 @@ def test_an_unregistered_kind_names_the_registered_ones(tmp_path: Path, cli_env:
         ("sources.main", "Value error, kind must be one of csv, sql, ssd, ssda903, annex_a, not 'toy'"),
         ("supplements.people", "Value error, kind must be one of events, staff, entra, not 'ldap'"),
     ]
+
+
+def test_a_kind_that_is_no_text_is_refused_plainly(tmp_path: Path, cli_env: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError) as refused:
+        settings(tmp_path, cli_env, '[sources.main]\nkind = ["csv"]\ncases = "cases.csv"\n')
+    assert [e["msg"] for e in refused.value.errors()] == [
+        "Value error, kind must be one of csv, sql, ssd, ssda903, annex_a, written as text"]
