@@ -47,6 +47,8 @@ class Routing:
     def address(self, role: Role, adviser: str | None, manager: str | None,
                 team: str | None) -> tuple[str, str | None]:
         """The address for ``role`` on a case, and a routing note when it is not the usual person."""
+        if adviser and role is Role.ADVISER:  # the usual case, first: a tick asks for every open obligation
+            return adviser, None
         if role is Role.ADVISER:
             candidates = [(adviser, None), (manager, "No personal adviser is allocated; sent to the team manager.")]
             missing = "No personal adviser or team manager is recorded; sent to the operator."

@@ -50,16 +50,12 @@ def record(connection: Connection, *, nonce: str, action: str, instance: Any, st
         snooze_until=snooze_until, reason=reason))
 
 
-def acknowledged(connection: Connection, instance_ids: Iterable[int]) -> set[AckKey]:
-    """The (instance, due date, phase) acknowledged, for the planner to skip those repeat reminders."""
-    ids = list(instance_ids)
-    found: set[AckKey] = set()
-    for start in range(0, len(ids), 500):
-        rows = connection.execute(select(link_action.c.instance_id, link_action.c.due_date, link_action.c.stage)
-                                  .where(link_action.c.action == "acknowledge",
-                                         link_action.c.instance_id.in_(ids[start:start + 500])))
-        found.update((r.instance_id, r.due_date, phase(r.stage)) for r in rows)
-    return found
+def acknowledged(connection: Connection) -> set[AckKey]:
+    """The (instance, due date, phase) acknowledged, for the planner to skip those repeat reminders: read once per
+    tick (a recipient's clicks, so few), not once per batch of cases."""
+    a = link_action.c
+    rows = connection.execute(select(a.instance_id, a.due_date, a.stage).where(a.action == "acknowledge"))
+    return {(instance_id, due, phase(stage)) for instance_id, due, stage in rows}
 
 
 def _shape(rows: Iterable[Any]) -> list[LinkAction]:

@@ -152,18 +152,16 @@ def listing(engine: Engine, kind: Kind, *, case_ref: str | None = None, obligati
         return [_record(r) for r in connection.execute(query)]
 
 
-def active(connection: Connection, case_refs: Iterable[str], today: date) -> dict[tuple[str, str, str], str]:
-    """(case_ref, obligation, ref) → "waive" or "snooze" for suppressions in force on ``today``."""
-    refs = list(case_refs)
+def active(connection: Connection, today: date) -> dict[tuple[str, str, str], str]:
+    """(case_ref, obligation, ref) → "waive" or "snooze" for every suppression in force on ``today``: read once
+    per tick (they are recorded by hand, so few), not once per batch of cases."""
     found: dict[tuple[str, str, str], str] = {}
-    for start in range(0, len(refs), 500):
-        rows = connection.execute(select(suppression).where(
-            suppression.c.case_ref.in_(refs[start:start + 500]), suppression.c.revoked_at.is_(None),
-            suppression.c.until >= today))
-        for row in rows:
-            key = (row.case_ref, row.obligation, row.ref)
-            if found.get(key) != "waive":
-                found[key] = row.kind
+    s = suppression.c
+    for case_ref, obligation, ref, kind in connection.execute(
+            select(s.case_ref, s.obligation, s.ref, s.kind).where(s.revoked_at.is_(None), s.until >= today)):
+        key = (case_ref, obligation, ref)
+        if found.get(key) != "waive":
+            found[key] = kind
     return found
 
 
