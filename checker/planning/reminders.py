@@ -35,6 +35,15 @@ from rules.records import Finding, Role, Status
 EMAIL, TEAMS_ACTIVITY, TEAMS_CHANNEL = Channel.EMAIL, Channel.TEAMS_ACTIVITY, Channel.TEAMS_CHANNEL
 SuppressionKey = tuple[str, str, str]
 AckKey = tuple[int, date, str]  # (instance id, due date, stage phase): see checker/state/link_actions.py
+# A stage with what planning asks of it, worked out once: its text (as items' keys hold it), its phase (as
+# acknowledgements do), whether a team channel hears of it, and its first telling with that one's text.
+Named = tuple[Stage, str, str, bool, Stage, str]
+_EMAIL, _ACTIVITY, _CHANNEL = EMAIL.value, TEAMS_ACTIVITY.value, TEAMS_CHANNEL.value
+
+
+def _named(stage: Stage) -> Named:
+    text, once = str(stage), stage.first_telling
+    return stage, text, phase(text), stage == Stage.overdue(0) or stage.up_the_ladder, once, str(once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +63,10 @@ class ReminderPlanner:
     channels: ChannelOptions
     as_of: date
     links: LinkIssuer | None = None
-    _stages: dict[tuple[date, tuple[int, ...]], Stage | None] = field(default_factory=dict, init=False,
+    _stages: dict[tuple[date, tuple[int, ...]], Named | None] = field(default_factory=dict, init=False,
                                                                      repr=False, compare=False)
+    _escalations: dict[tuple[str, Role, int], Named] = field(default_factory=dict, init=False, repr=False,
+                                                             compare=False)
 
     def _obligations(self) -> dict[str, Obligation[Any]]:
         return {o.id: o for o in self.profile.obligations}
@@ -89,70 +100,78 @@ class ReminderPlanner:
         cover = away or {}
         f = t.finding
         out: list[PlannedItem] = []
-        stage = self._reminder_stage(f.due_date, ob.reminder_lead_working_days)
-        if stage is not None and not snoozed and (t.instance_id, f.due_date, phase(str(stage))) not in acknowledged:
-            out += self._to_role(t, ob, f.owner, stage, cover, known)
+        reminder = self._reminder_stage(f.due_date, ob.reminder_lead_working_days)
+        if reminder is not None and not snoozed and (t.instance_id, f.due_date, reminder[2]) not in acknowledged:
+            out += self._to_role(t, ob, f.owner, reminder, cover, known)
         if f.status is Status.OVERDUE:
             if f.stage is None and f.escalated_to is not None:
-                role = f.escalated_to
-                stage = escalation_stage(role, f.working_days_overdue, ob.escalation,
-                                         self.profile.escalation_repeats.every(role))
-                out += self._to_role(t, ob, role, stage, cover, known)
+                out += self._to_role(t, ob, f.escalated_to, self._escalation_stage(ob, f.escalated_to,
+                                                                                   f.working_days_overdue),
+                                     cover, known)
             if f.stage is not None and f.escalate_to_stage is not None:
                 next_role = ob.parameters.stage_owners[f.escalate_to_stage - 1]
-                out += self._to_role(t, ob, next_role, Stage.dispute(f.escalate_to_stage), cover, known)
+                out += self._to_role(t, ob, next_role, _named(Stage.dispute(f.escalate_to_stage)), cover, known)
         return out
 
-    def _to_role(self, t: Tracked, ob: Obligation[Any], role: Role, stage: Stage,
+    def _to_role(self, t: Tracked, ob: Obligation[Any], role: Role, named: Named,
                  away: Mapping[str, Away] | None = None, known: Collection[PlannedKey] = frozenset()
                  ) -> list[PlannedItem]:
+        stage, told_as, _phase, team_hears, once, once_as = named
         case = t.case
         address, routing_note = self.routing.address(role, case.adviser_email, case.manager_email, case.team)
         if away and routing_note is None:
             address, routing_note = self.routing.cover(address, role, case.manager_email, case.team, away)
         personal = role is Role.ADVISER and routing_note is None
+        # an adviser's own item of a daily-digest team is listed by the day's digest whether or not told before
         daily = personal and (case.team or "").casefold() in self.channels.daily_digest_teams
-
-        def new(stage: str, recipient: str, channel: Channel) -> bool:
-            return daily or (t.instance_id, t.finding.due_date, stage, recipient, channel.value) not in known
-
+        instance_id, due = t.instance_id, t.finding.due_date
         items: list[PlannedItem] = []
-        told_as = str(stage)
-        email = new(told_as, address, EMAIL)
-        activity = personal and self.channels.teams_activity and new(told_as, address, TEAMS_ACTIVITY)
+        email = daily or (instance_id, told_as, address, _EMAIL) not in known
+        activity = personal and self.channels.teams_activity and (
+            daily or (instance_id, told_as, address, _ACTIVITY) not in known)
         if email or activity:
             facts = self._facts(t, ob, role, stage, routing_note, with_names=personal)
             linked = personal and self.links is not None and bool(address) and stage.to_owner
             if email:
                 email_facts = facts
                 if linked and self.links is not None:
-                    email_facts = replace(facts, actions=self.links.for_item(
-                        t.instance_id, t.finding.due_date, str(stage), address, self.as_of))
+                    email_facts = replace(facts, actions=self.links.for_item(instance_id, due, told_as, address,
+                                                                             self.as_of))
                 items.append(self._item(t, stage, address, EMAIL, email_facts))
             if activity:
-                chooser = (self.links.chooser(t.instance_id, t.finding.due_date, str(stage), address, self.as_of)
+                chooser = (self.links.chooser(instance_id, due, told_as, address, self.as_of)
                            if linked and self.links is not None else None)
                 items.append(self._item(t, stage, address, TEAMS_ACTIVITY,
                                         replace(facts, given_name=None, family_name=None, actions=chooser)))
-        webhook = self.channels.team_channels.get((case.team or "").casefold())  # keys casefolded (App)
-        if webhook and (stage == Stage.overdue(0) or stage.up_the_ladder):
-            # A team's channel hears of an escalation once: its item has the stage without the repeat number,
-            # so every repeat (or a first telling that is already a repeat, at go-live) plans the same key.
-            once = stage.first_telling
-            if new(str(once), webhook, TEAMS_CHANNEL):
-                # No links on a shared channel (a link acts as one adviser); the card says where they are.
-                elsewhere = self.links is not None and t.finding.owner is Role.ADVISER and bool(case.adviser_email)
-                items.append(self._item(t, once, webhook, TEAMS_CHANNEL, replace(
-                    self._facts(t, ob, role, once, None, with_names=False), links_elsewhere=elsewhere)))
+        # keys casefolded (App); a team's channel hears of a stage that became overdue or went up the ladder
+        webhook = self.channels.team_channels.get((case.team or "").casefold()) if team_hears else None
+        # A team's channel hears of an escalation once: its item has the stage without the repeat number,
+        # so every repeat (or a first telling that is already a repeat, at go-live) plans the same key.
+        if webhook and (daily or (instance_id, once_as, webhook, _CHANNEL) not in known):
+            # No links on a shared channel (a link acts as one adviser); the card says where they are.
+            elsewhere = self.links is not None and t.finding.owner is Role.ADVISER and bool(case.adviser_email)
+            items.append(self._item(t, once, webhook, TEAMS_CHANNEL, replace(
+                self._facts(t, ob, role, once, None, with_names=False), links_elsewhere=elsewhere)))
         return items
 
-    def _reminder_stage(self, due: date, leads: tuple[int, ...]) -> Stage | None:
+    def _reminder_stage(self, due: date, leads: tuple[int, ...]) -> Named | None:
         """``stages.reminder_stage`` on the planner's day, once per due date and lead times (they repeat)."""
         key = (due, leads)
         if key not in self._stages:
             every = self.profile.reminders.overdue_every_working_days
-            self._stages[key] = reminder_stage(due, self.as_of, leads, every, self.profile.calendar)
+            stage = reminder_stage(due, self.as_of, leads, every, self.profile.calendar)
+            self._stages[key] = None if stage is None else _named(stage)
         return self._stages[key]
+
+    def _escalation_stage(self, ob: Obligation[Any], role: Role, working_days_overdue: int) -> Named:
+        """``stages.escalation_stage``, once per obligation, role and working days overdue (they repeat)."""
+        key = (ob.id, role, working_days_overdue)
+        found = self._escalations.get(key)
+        if found is None:
+            stage = escalation_stage(role, working_days_overdue, ob.escalation,
+                                     self.profile.escalation_repeats.every(role))
+            found = self._escalations[key] = _named(stage)
+        return found
 
     def _item(self, t: Tracked, stage: Stage, recipient: str, channel: Channel, facts: ItemFacts) -> PlannedItem:
         f = t.finding
