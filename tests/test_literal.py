@@ -18,7 +18,7 @@ from support.caseload import write_rows
 
 from checker.cli import main
 from checker.literal import cell, literal, literal_lines
-from checker.report_text import write_table
+from checker.report_table import write_table
 from rules.records import DataError, Finding, Role, Status
 
 REPOSITORY = Path(__file__).resolve().parents[1]

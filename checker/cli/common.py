@@ -22,7 +22,8 @@ from checker.cli.progress import with_progress
 from checker.engine import CaseResult
 from checker.profiles import ProfileError
 from checker.report import write_json
-from checker.report_text import Row, error_lines, write_csv, write_table
+from checker.report_table import write_table
+from checker.report_text import Row, error_lines, write_csv
 from checker.sources import SourceError
 from rules.records import DataError, Status
 
