@@ -2,7 +2,8 @@
 and the message says why; ended early, they come back; bad input is refused naming the option.
 
 C1 and C2 are in custody, released 10 Dec 2026: their pre-release review invitation fell due on Thu 10 Sep
-2026 and is overdue on Mon 23 Nov 2026, so each adviser has an overdue reminder that day.
+2026 and is overdue on Mon 23 Nov 2026, so each adviser has an overdue reminder that day. Every test runs on a
+SQLite and on a PostgreSQL state database.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 from support.caseload import custody_case, write_csv
 from support.sink_mail import plain_texts
+from support.state_db import BACKENDS, empty_state_url
 
 from checker.app import App
 from checker.channels import build_channels
@@ -28,9 +30,9 @@ PA1, PA2, COVER, TM = "pa.one@example.org", "pa.two@example.org", "pa.cover@exam
 
 
 class Env:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, state_url: str) -> None:
         self.tmp_path = tmp_path
-        self.url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+        self.url = state_url
         self.settings = Settings(state_url=self.url, routing=RoutingSettings(operator_email="ops@example.org"),
                                  delivery=DeliverySettings(sink_dir=tmp_path / "outbox", window="any_time"))
         self.app = App.from_settings(self.settings)
@@ -52,9 +54,15 @@ class Env:
         return plain_texts(self.tmp_path / "outbox")
 
 
+@pytest.fixture(params=BACKENDS)
+def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return empty_state_url(request, tmp_path)
+
+
 @pytest.fixture
-def env(tmp_path: Path) -> Env:
-    return Env(tmp_path)
+def env(tmp_path: Path, state_url: str) -> Env:
+    """On SQLite and on PostgreSQL: the absences, the routing and the tick all read the state database."""
+    return Env(tmp_path, state_url)
 
 
 def test_an_advisers_items_go_to_the_deputy_or_the_manager_while_away_and_the_message_says_why(env: Env) -> None:

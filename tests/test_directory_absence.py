@@ -4,7 +4,8 @@ reports the directory's part (users read, advisers found and not found), for a C
 
 C1 (Pat One) and C2 (Pat Two) are in custody, released 10 Dec 2026: their pre-release review invitation
 fell due on Thu 10 Sep 2026 and is overdue on Mon 23 Nov 2026, so each adviser has an overdue reminder that
-day. The cases name no manager or team: the directory gives them (Tam North manages both).
+day. The cases name no manager or team: the directory gives them (Tam North manages both). Every test that
+ticks runs on a SQLite and on a PostgreSQL state database.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from servers.graph import CLIENT_SECRET, TENANT, GraphTestServer
 from servers.graph_users import DirectoryUser
 from support.caseload import custody_case, write_csv, write_rows
 from support.sink_mail import plain_texts
+from support.state_db import BACKENDS, empty_state_url
 
 from checker.cli import main
 
@@ -30,11 +32,11 @@ def case(ref: str, adviser: str) -> dict[str, str]:
 
 
 class Env:
-    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state_url: str) -> None:
         self.tmp_path = tmp_path
         self.sink = tmp_path / "outbox"
         self.cases = write_csv(tmp_path / "cases.csv", [case("C1", PA1), case("C2", PA2), case("C3", "x@example.org")])
-        for name, value in {"STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}", "DELIVERY__SINK_DIR": str(self.sink),
+        for name, value in {"STATE_URL": state_url, "DELIVERY__SINK_DIR": str(self.sink),
                             "DELIVERY__WINDOW": "any_time", "ROUTING__OPERATOR_EMAIL": "ops@example.org",
                             "SETTINGS_FILE": str(tmp_path / "checker.toml")}.items():
             monkeypatch.setenv(f"CHECKER_{name}", value)
@@ -56,9 +58,15 @@ class Env:
         return plain_texts(self.sink)
 
 
+@pytest.fixture(params=BACKENDS)
+def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return empty_state_url(request, tmp_path)
+
+
 @pytest.fixture
-def env(tmp_path: Path, cli_env: pytest.MonkeyPatch) -> Env:
-    return Env(tmp_path, cli_env)
+def env(tmp_path: Path, cli_env: pytest.MonkeyPatch, state_url: str) -> Env:
+    """On SQLite and on PostgreSQL (but for ``sources check``, which reads no state database)."""
+    return Env(tmp_path, cli_env, state_url)
 
 
 def csv_directory(env: Env, **away: dict[str, str]) -> None:
@@ -131,6 +139,7 @@ def test_checker_away_sends_an_entra_advisers_items_to_the_manager_of_the_organi
     assert "The personal adviser is away until Sun 4 Jan 2099 with no deputy; sent to the team manager." in texts[TM]
 
 
+@pytest.mark.parametrize("state_url", ["sqlite"], indirect=True)
 def test_sources_check_reports_the_entra_directorys_part(env: Env, graph_server: GraphTestServer,
                                                          cli_env: pytest.MonkeyPatch) -> None:
     entra(env, graph_server, cli_env)
