@@ -172,7 +172,7 @@ class ItemWriter:
             rows.append((item.instance_id, item.case_ref, item.obligation, item.ref, item.due_date, str(item.stage),
                          item.recipient, channel, message_id, "cancelled" if told_elsewhere else "planned",
                          GO_LIVE_NOTE if told_elsewhere else None,
-                         None if told_elsewhere else json.dumps(item.facts.to_json()), self.now))
+                         None if told_elsewhere else _facts_json(item.facts.to_json()), self.now))
         # One multi-row statement per chunk (``bulk.py``); a key planned before is skipped, not an error.
         return [row.instance_id for row in insert_rows(self.connection, notification, _ITEM_COLUMNS, rows,
                                                        ("instance_id",), ignore_duplicates=True)]
@@ -194,6 +194,8 @@ class ItemWriter:
 
 
 GO_LIVE_NOTE = "go-live: told by the email summary instead"
+# An item's facts as stored: compact (no spaces after separators), and not checked for cycles (plain data).
+_facts_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 _ITEM_COLUMNS = ("instance_id", "case_ref", "obligation", "ref", "due_date", "stage", "recipient", "channel",
                  "message_id", "state", "note", "facts", "created_at")
 
