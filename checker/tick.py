@@ -43,7 +43,7 @@ from checker.state.instances import InstanceSync
 from checker.state.notifications import ItemWriter, PlannedItem, planned_keys
 from checker.state.occurrences import OccurrenceLog, close_ended_instances
 from checker.state.outbox import add_message
-from checker.state.retention import purge_message_content, purge_personal_data
+from checker.state.retention import purge_due, purge_message_content, purge_personal_data
 from checker.state.runs import abandon_dead_runs, finish_run, start_run
 from checker.state.schema import obligation_instance
 from checker.state.statistics import refresh_statistics, worth_refreshing
@@ -268,8 +268,9 @@ class Tick:
                 log.info("could not deliver the operator's alerts: %s", exc.__class__.__name__)
             raise
         report.delivery = delivery.run(should_stop)
-        if self.keep_sent_content is not None:
+        # the day's first good tick purges (state/retention.py): the purges read whole tables
+        if self.keep_sent_content is not None and purge_due(self.engine, report.run_id, now, self.keep_sent_content):
             purge_message_content(self.engine, delivery.clock(), self.keep_sent_content)
-        if self.keep_personal_data is not None:
+        if self.keep_personal_data is not None and purge_due(self.engine, report.run_id, now, self.keep_personal_data):
             purge_personal_data(self.engine, delivery.clock(), self.keep_personal_data)
         return report

@@ -142,3 +142,32 @@ def test_a_tick_erases_what_is_past_the_setting(tmp_path: Path) -> None:
     assert monday
     assert all(m.recipient.startswith("erased:") for m in monday)
     assert instances["C2"].adviser_email is not None  # closed on Thursday: less than a day before the purge
+
+
+def test_only_the_days_first_good_tick_erases(url: str, tmp_path: Path) -> None:
+    """The purges read whole tables, so a tick runs them only as the first good tick of its UTC date: what
+    passes the period during the day is erased by the next day's first tick (at most a day late)."""
+    settings = settings_for(url, tmp_path, retention=RetentionSettings(keep_personal_data_days=1))
+    app = App.from_settings(settings)
+    cases = [custody_case("C1", RELEASE), custody_case("C2", RELEASE)]
+    tuesday, wednesday = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
+
+    def monday_recipients() -> set[str]:
+        return {m.recipient for m in dump(app.engine, outbox) if m.created_at == MONDAY_NOON}
+
+    try:
+        tick(app, settings, tmp_path, cases, MONDAY, MONDAY_NOON)
+        told = monday_recipients()
+        assert told
+        assert not any(r.startswith("erased:") for r in told)
+        # Tuesday 01:00, the day's first tick: Monday noon is less than a day ago, nothing to erase yet
+        tick(app, settings, tmp_path, cases, tuesday, datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
+        assert monday_recipients() == told
+        # Tuesday 13:00: Monday's messages are now past the day, but a tick already ran today
+        tick(app, settings, tmp_path, cases, tuesday, datetime(2026, 11, 24, 13, 0, tzinfo=UTC))
+        assert monday_recipients() == told
+        # Wednesday 00:10, the day's first tick: erased
+        tick(app, settings, tmp_path, cases, wednesday, datetime(2026, 11, 25, 0, 10, tzinfo=UTC))
+        assert all(r.startswith("erased:") for r in monday_recipients())
+    finally:
+        app.engine.dispose()

@@ -21,14 +21,21 @@ default): an obligation closed, a message sent or cancelled, a snooze or waiver 
 finished, an operator's outbox decision made, a link used. What stays is which obligation of which case reference
 was told, when, on which channel, with which outcome. An erased address reads ``erased:<row id>`` (the
 column may not be empty, and a notification's address is part of its unique key).
+
+Both purges read whole tables (the items, the instances, the board's history), which costs a tick at
+100,000 cases about 0.4 s even when nothing is due. A tick therefore runs them only when it is the day's
+first good tick (``purge_due``: no earlier tick that finished ``ok`` started on the same UTC date): what
+passes its retention period is purged by the next day's first tick at the latest, so at most a day late.
+A ``keep`` of less than a day (``delivery.keep_sent_content_days = 0``: purge once sent) is honoured on
+every tick.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, String, and_, case, cast, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Engine, String, and_, case, cast, desc, func, literal, or_, select, update
 
 from checker.state.schema import (
     absence,
@@ -43,6 +50,19 @@ from checker.state.schema import (
 )
 
 FINISHED = ("sent", "cancelled")
+DAY = timedelta(days=1)
+
+
+def purge_due(engine: Engine, run_id: int, now: datetime, keep: timedelta) -> bool:
+    """Whether the tick of ``run_id`` (started at ``now``) purges what is older than ``keep``: always for a
+    ``keep`` under a day, otherwise only as the first good tick of its UTC date."""
+    if keep < DAY:
+        return True
+    with engine.connect() as connection:
+        previous = connection.execute(  # the newest earlier good tick: found walking the run ids down
+            select(run.c.started_at).where(run.c.id < run_id, run.c.kind == "tick", run.c.outcome == "ok")
+            .order_by(desc(run.c.id)).limit(1)).scalar()
+    return previous is None or previous.astimezone(UTC).date() != now.astimezone(UTC).date()
 
 
 @dataclass(frozen=True, slots=True)
