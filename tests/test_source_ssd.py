@@ -219,3 +219,105 @@ def test_a_person_on_more_than_one_row_is_rejected_on_every_row_in_one_pass(
         (ref, "case_ref", f"case_ref {ref} appears on more than one row; every such row is rejected")
         for ref in ("P1", "P1", "P3", "P3")]
     assert (records.cases_read, records.cases_rejected, records.rejected_case_refs) == (6, 4, {"P1", "P3"})
+
+
+def add_rows(engine: Engine, rows: dict[str, list[dict[str, Any]]]) -> None:
+    tables = MetaData()
+    tables.reflect(engine, only=list(rows))
+    with engine.begin() as connection:
+        for name, table_rows in rows.items():
+            for row in table_rows:
+                connection.execute(insert(tables.tables[name]).values(**row))
+
+
+def ssd_url(database: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    return (str(request.getfixturevalue("fresh_postgres_url")) if database == "postgres"
+            else f"sqlite:///{tmp_path / 'ssd.sqlite'}")
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_row_with_an_empty_start_date_is_never_the_latest_when_a_dated_row_exists(
+        database: str, tmp_path: Path, request: pytest.FixtureRequest, cli_env: pytest.MonkeyPatch) -> None:
+    """PostgreSQL and Oracle sort an empty date first on a descending order, SQLite and SQL Server last:
+    beside each person's dated rows, an undated one of every kind the query picks the latest of. Had any
+    been picked, P2 would have been looked after from 2010 and ceased in 2011, P2's adviser allocated on
+    no known date, P1 (in custody, R5 since 2026-01-05) placed in a children's home instead, and P4 (K1
+    under a C2 order) under a J1 remand, so in custody: the findings are those of the canonical CSV."""
+    url = ssd_url(database, tmp_path, request)
+    engine = create_engine(url)
+    fill(engine)
+    add_rows(engine, {
+        "ssd_cla_episodes": [{"clae_cla_episode_id": "E2z", "clae_person_id": "P2",
+                              "clae_entered_care_date": day("2010-01-01"),
+                              "clae_cla_episode_ceased_date": day("2011-01-01")}],
+        "ssd_involvements": [{"invo_involvements_id": "I9", "invo_professional_id": "W2", "invo_person_id": "P2"}],
+        "ssd_cla_placement": [{"clap_cla_placement_id": "PL9", "clap_person_id": "P1",
+                               "clap_cla_placement_type": "K2"}],
+        "ssd_legal_status": [{"lega_legal_status_id": "L9", "lega_person_id": "P4", "lega_legal_status": "J1"}],
+    })
+    engine.dispose()
+    same_findings(tmp_path, cli_env, url)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_person_whose_episodes_all_lack_a_start_date_is_read_with_a_data_error(
+        database: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """P3's only episode has no start date: it is still the latest (nothing is dated), and the person is
+    read, with a data error naming the table's field, so the operator knows the period of care is unsure
+    (P1's error is that of an SSD base without an events supplement: in custody with no release date)."""
+    url = ssd_url(database, tmp_path, request)
+    engine = create_engine(url)
+    fill(engine)
+    tables = MetaData()
+    tables.reflect(engine, only=["ssd_cla_episodes"])
+    episodes = tables.tables["ssd_cla_episodes"]
+    with engine.begin() as connection:
+        connection.execute(episodes.update().where(episodes.c.clae_person_id == "P3").values(
+            clae_cla_episode_start_date=None, clae_entered_care_date=day("2019-05-05")))
+    source = SsdSource(url, engine=engine)
+    try:
+        records = ValidatedSource(source, AS_OF)
+        cases = {case.case_ref: case for case, _, _ in records.cases()}
+    finally:
+        engine.dispose()
+    assert sorted(cases) == ["P1", "P2", "P3", "P4"]
+    assert (cases["P3"].looked_after_since, cases["P3"].ceased_looked_after_on) == (
+        day("2019-05-05").date(), day("2025-01-20").date())
+    assert [(e.case_ref, e.field, e.message) for e in records.case_errors if e.case_ref == "P3"] == [
+        ("P3", "clae_cla_episode_start_date",
+         "no ssd_cla_episodes row of this person has a clae_cla_episode_start_date, so which episode is the "
+         "latest is not known; the one with the highest clae_cla_episode_id is read")]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_person_ids_differing_only_by_surrounding_spaces_are_one_repeated_ref(
+        database: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """' P3 ' (with its own care-leaver row) beside 'P3' is the same case_ref once stripped, as validation
+    strips it: both rows are rejected as a repeated ref, and the rest of the caseload is still read (the
+    query used to count them as two persons, and the read stopped half-way). A no-break space, which
+    validation strips and the databases' trimming does not, rejects its own row with the reason."""
+    url = ssd_url(database, tmp_path, request)
+    engine = create_engine(url)
+    fill(engine)
+    add_rows(engine, {
+        "ssd_person": [{"pers_person_id": " P3 ", "pers_forename": "Cal", "pers_dob": day("2007-01-20")},
+                       {"pers_person_id": "\u00a0P2", "pers_forename": "Bo", "pers_dob": day("2007-01-20")}],
+        "ssd_care_leavers": [{"clea_table_id": "9", "clea_person_id": " P3 ",
+                              "clea_care_leaver_eligibility": "Relevant"},
+                             {"clea_table_id": "8", "clea_person_id": "\u00a0P2",
+                              "clea_care_leaver_eligibility": "Relevant"}],
+    })
+    source = SsdSource(url, engine=engine)
+    try:
+        records = ValidatedSource(source, AS_OF)
+        cases = sorted(case.case_ref for case, _, _ in records.cases())
+    finally:
+        engine.dispose()
+    assert cases == ["P1", "P2", "P4"]
+    assert sorted((e.case_ref, e.message) for e in records.case_errors if e.field == "case_ref") == [
+        ("P2", "case_ref begins or ends with a blank character other than a space (a no-break space?), which "
+               "the database does not strip, so whether another row holds the same case_ref is not known; the "
+               "row is not read"),
+        ("P3", "case_ref P3 appears on more than one row; every such row is rejected"),
+        ("P3", "case_ref P3 appears on more than one row; every such row is rejected")]
+    assert (records.cases_read, records.cases_rejected, records.rejected_case_refs) == (6, 3, {"P2", "P3"})

@@ -37,9 +37,11 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    case,
     create_engine,
     func,
     inspect,
+    literal_column,
     or_,
     select,
 )
@@ -87,10 +89,23 @@ _TEXT_LABELS = frozenset({"case_ref", "given_name", "family_name", "eligibility"
                           "legal_status"})
 
 
-def _latest(table: Table, person: str, order: Any, *where: Any) -> Any:
+def _newest(date: Any, row_id: Any) -> tuple[Any, ...]:
+    """Newest first, an empty ``date`` after every dated row, ties broken by ``row_id``. PostgreSQL and
+    Oracle put empty values first on a descending order, SQLite and SQL Server last, and SQL Server has no
+    ``NULLS LAST``: the empty dates are ordered by a ``CASE`` of their own, which every dialect runs."""
+    return case((date.is_(None), literal_column("1")), else_=literal_column("0")), date.desc(), row_id.desc()
+
+
+def _latest(table: Table, person: str, order: tuple[Any, ...], *where: Any) -> Any:
     """``table``'s rows numbered per person, newest first (``rn = 1`` is the latest)."""
     number = func.row_number().over(partition_by=table.c[person], order_by=order).label("rn")
     return select(*table.c, number).where(*where).subquery()
+
+
+def _trimmed(person_id: Any) -> Any:
+    """The person id without surrounding spaces, as validation compares ``case_ref`` (``LTRIM``/``RTRIM``:
+    SQL Server had no ``TRIM`` before 2017)."""
+    return func.ltrim(func.rtrim(person_id))
 
 
 def cases_query(schema: str | None = None) -> Select[Any]:
@@ -98,14 +113,17 @@ def cases_query(schema: str | None = None) -> Select[Any]:
     (in ``LABELS`` order), and how many rows the person has (more than one: every one is rejected)."""
     t = tables(schema)
     p, e, c, i, pr, ls, pl = (t[n] for n in TABLE_NAMES)
-    ep = _latest(e, "clae_person_id", (e.c.clae_cla_episode_start_date.desc(), e.c.clae_cla_episode_id.desc()))
-    cl = _latest(c, "clea_person_id", c.c.clea_table_id.desc())
-    inv = _latest(i, "invo_person_id", i.c.invo_involvement_start_date.desc(), i.c.invo_involvement_end_date.is_(None))
-    leg = _latest(ls, "lega_person_id", ls.c.lega_legal_status_start_date.desc(),
+    ep = _latest(e, "clae_person_id", _newest(e.c.clae_cla_episode_start_date, e.c.clae_cla_episode_id))
+    cl = _latest(c, "clea_person_id", (c.c.clea_table_id.desc(),))
+    # of the open rows (no end date) the latest started
+    inv = _latest(i, "invo_person_id", _newest(i.c.invo_involvement_start_date, i.c.invo_involvements_id),
+                  i.c.invo_involvement_end_date.is_(None))
+    leg = _latest(ls, "lega_person_id", _newest(ls.c.lega_legal_status_start_date, ls.c.lega_legal_status_id),
                   ls.c.lega_legal_status_end_date.is_(None))
-    pla = _latest(pl, "clap_person_id", pl.c.clap_cla_placement_start_date.desc(),
+    pla = _latest(pl, "clap_person_id", _newest(pl.c.clap_cla_placement_start_date, pl.c.clap_cla_placement_id),
                   pl.c.clap_cla_placement_end_date.is_(None))
     person = p.c.pers_person_id
+    ref = _trimmed(person)
     return (
         select(
             person.label("case_ref"), p.c.pers_forename.label("given_name"), p.c.pers_surname.label("family_name"),
@@ -119,8 +137,12 @@ def cases_query(schema: str | None = None) -> Select[Any]:
             inv.c.invo_involvement_start_date.label("adviser_allocated_on"),
             pla.c.clap_cla_placement_type.label("placement"), pla.c.clap_cla_placement_start_date.label("placed_on"),
             leg.c.lega_legal_status.label("legal_status"),
-            # a person id held by two ssd_person rows, or repeated by a join: counted in the same pass
-            func.count().over(partition_by=person).label("rows_of_person"),
+            # the person's latest episode has no start date: then none has
+            case((and_(ep.c.clae_person_id.is_not(None), ep.c.clae_cla_episode_start_date.is_(None)),
+                  literal_column("1")), else_=literal_column("0")).label("undated_episode"),
+            # a person id held by two ssd_person rows (" P1" and "P1" too), or repeated by a join: counted in
+            # the same pass
+            func.count().over(partition_by=ref).label("rows_of_person"),
         )
         .select_from(p)
         .outerjoin(ep, and_(ep.c.clae_person_id == person, ep.c.rn == 1))
@@ -133,7 +155,7 @@ def cases_query(schema: str | None = None) -> Select[Any]:
         # a care-leaver row or an episode: the joins found one (an OR of two EXISTS is costed so high
         # that PostgreSQL compiled the query with JIT, which took longer than running it)
         .where(or_(cl.c.clea_person_id.is_not(None), ep.c.clae_person_id.is_not(None)))
-        .order_by(person)
+        .order_by(ref, person)  # the order the count's window sorts in: one sort serves both
     )
 
 
@@ -153,8 +175,14 @@ def _postgres_read(version: tuple[int | str, ...] | None) -> Select[Any]:
 #: The labels of ``cases_query``'s columns, in order.
 LABELS = ("case_ref", "given_name", "family_name", "date_of_birth", "looked_after_since", "ceased_looked_after_on",
           "eligibility", "pathway_plan_reviewed_on", "team", STAFF_KEY, "adviser_allocated_on", "placement",
-          "placed_on", "legal_status", "rows_of_person")
+          "placed_on", "legal_status", "undated_episode", "rows_of_person")
 _TEXTS = tuple(i for i, label in enumerate(LABELS) if label in _TEXT_LABELS)
+_UNDATED_EPISODE = ("clae_cla_episode_start_date", "no ssd_cla_episodes row of this person has a "
+                    "clae_cla_episode_start_date, so which episode is the latest is not known; the one with the "
+                    "highest clae_cla_episode_id is read")
+_BLANK_EDGE = ("case_ref begins or ends with a blank character other than a space (a no-break space?), which "
+               "the database does not strip, so whether another row holds the same case_ref is not known; the "
+               "row is not read")
 #: An eligibility category as written → its canonical spelling: a caseload holds a handful of spellings.
 _category = lru_cache(maxsize=1024)(leaving_care_category)
 
@@ -163,15 +191,19 @@ def canonical(raw: Sequence[Any]) -> dict[str, Any] | NotedRow | RejectedRow:
     """A query row (``LABELS`` order) as canonical cells; a code outside the national lists is noted on the
     row; a row with a cell no value may hold, or of a person with several rows, is rejected."""
     (ref, given, family, dob, since, ceased, eligibility, reviewed, team, staff, allocated, placement,
-     placed_on, legal_status, rows_of_person) = raw
+     placed_on, legal_status, undated_episode, rows_of_person) = raw
     joined = "".join([v for v in (raw[i] for i in _TEXTS) if type(v) is str])  # one search, not one a cell
     if len(joined) > CELL_MAX_LENGTH or CONTROL.search(joined):
         problem = cell_problem((LABELS[i], raw[i]) for i in _TEXTS)
         if problem is not None:
             return rejected_row({"case_ref": ref}, *problem)
+    if type(ref) is str and ref.strip(" ") != ref.strip() and (clean := clean_ref(ref)) is not None:
+        return RejectedRow({"case_ref": clean}, "case_ref", _BLANK_EDGE)
     if rows_of_person > 1 and (clean := clean_ref(ref)) is not None:
         return RejectedRow({"case_ref": clean}, "case_ref", repeated_ref(clean))
     notes: list[tuple[str, str]] = []
+    if undated_episode:
+        notes.append(_UNDATED_EPISODE)
     in_custody = (placement is not None or legal_status is not None) and custody(
         code(placement), code(legal_status), notes, "clap_cla_placement_type", "lega_legal_status")
     row = {"case_ref": ref, "given_name": given, "family_name": family, "date_of_birth": dob,
