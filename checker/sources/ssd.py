@@ -3,9 +3,11 @@
 The tables and fields are the SSD's own (its object definitions, ``data/objects/*.yml`` of the public
 repository data-to-insight/ssd-data-model): only the fields read here are declared. One SQLAlchemy Core
 query (window functions, outer joins, no dialect-specific SQL) runs on PostgreSQL, SQL Server, Oracle and
-SQLite, read once per pass: it also counts each person's rows, so that every row of a person id that
-comes more than once (two ``ssd_person`` rows, or a joined table repeating an id) is rejected without a
-pass over the ids first. A person is read when they have a care-leaver row or a looked-after episode.
+SQLite, read once per pass: it also counts each person's rows (ids compared without surrounding spaces,
+as validation compares ``case_ref``), so that every row of a person id that comes more than once (two
+``ssd_person`` rows, or a joined table repeating an id) is rejected without a pass over the ids first. A
+person is read when they have a care-leaver row or a looked-after episode. "The latest" row of a table is
+the one started last, an undated row after every dated one on every database.
 Mapping (docs/inputs.md):
 
 - ``case_ref``, ``given_name``, ``family_name``, ``date_of_birth``: ``ssd_person`` (``pers_person_id``,
