@@ -3,9 +3,10 @@
 The tables and fields are the SSD's own (its object definitions, ``data/objects/*.yml`` of the public
 repository data-to-insight/ssd-data-model): only the fields read here are declared. One SQLAlchemy Core
 query (window functions, outer joins, no dialect-specific SQL) runs on PostgreSQL, SQL Server, Oracle and
-SQLite, read once per pass: it also counts each person's rows (ids compared without surrounding spaces,
-as validation compares ``case_ref``), so that every row of a person id that comes more than once (two
-``ssd_person`` rows, or a joined table repeating an id) is rejected without a pass over the ids first. A
+SQLite, read once per pass: it also counts each person's rows, so that every row of a person id that
+comes more than once (two ``ssd_person`` rows, or a joined table repeating an id) is rejected without a
+pass over the ids first; ids that differ only by surrounding spaces (one ``case_ref`` to validation) are
+marked by the query and held back to the end of the read (``_read``). A
 person is read when they have a care-leaver row or a looked-after episode. "The latest" row of a table is
 the one started last, an undated row after every dated one on every database.
 Mapping (docs/inputs.md):
@@ -26,7 +27,7 @@ Mapping (docs/inputs.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -110,6 +111,14 @@ def _trimmed(person_id: Any) -> Any:
     return func.ltrim(func.rtrim(person_id))
 
 
+def _spaced_ids(person: Table) -> Any:
+    """The ``ssd_person`` ids that begin or end with a space (few, if any), without those spaces: the
+    count per id cannot see that ``" P1"`` and ``"P1"`` are one ``case_ref``, so ``_read`` holds back the
+    rows of both. ``LIKE``, not ``<>``: SQL Server ignores trailing spaces when it compares with ``=``."""
+    pid = person.c.pers_person_id
+    return select(_trimmed(pid).label("ref")).where(or_(pid.like(" %"), pid.like("% "))).distinct().subquery()
+
+
 def cases_query(schema: str | None = None) -> Select[Any]:
     """The one query behind an SSD base: a row per person, the raw SSD values under canonical-ish labels
     (in ``LABELS`` order), and how many rows the person has (more than one: every one is rejected)."""
@@ -125,7 +134,7 @@ def cases_query(schema: str | None = None) -> Select[Any]:
     pla = _latest(pl, "clap_person_id", _newest(pl.c.clap_cla_placement_start_date, pl.c.clap_cla_placement_id),
                   pl.c.clap_cla_placement_end_date.is_(None))
     person = p.c.pers_person_id
-    ref = _trimmed(person)
+    sp = _spaced_ids(p)
     return (
         select(
             person.label("case_ref"), p.c.pers_forename.label("given_name"), p.c.pers_surname.label("family_name"),
@@ -142,9 +151,9 @@ def cases_query(schema: str | None = None) -> Select[Any]:
             # the person's latest episode has no start date: then none has
             case((and_(ep.c.clae_person_id.is_not(None), ep.c.clae_cla_episode_start_date.is_(None)),
                   literal_column("1")), else_=literal_column("0")).label("undated_episode"),
-            # a person id held by two ssd_person rows (" P1" and "P1" too), or repeated by a join: counted in
-            # the same pass
-            func.count().over(partition_by=ref).label("rows_of_person"),
+            # a person id held by two ssd_person rows, or repeated by a join: counted in the same pass
+            func.count().over(partition_by=person).label("rows_of_person"),
+            sp.c.ref.label("spaced"),  # " P1" and "P1": held back until the end of the read (``_read``)
         )
         .select_from(p)
         .outerjoin(ep, and_(ep.c.clae_person_id == person, ep.c.rn == 1))
@@ -154,10 +163,11 @@ def cases_query(schema: str | None = None) -> Select[Any]:
                              inv.c.invo_professional_id == cl.c.clea_care_leaver_worker_id))
         .outerjoin(pla, and_(pla.c.clap_person_id == person, pla.c.rn == 1))
         .outerjoin(leg, and_(leg.c.lega_person_id == person, leg.c.rn == 1))
+        .outerjoin(sp, sp.c.ref == person)  # the twin without spaces (the spaced id itself: ``_read``)
         # a care-leaver row or an episode: the joins found one (an OR of two EXISTS is costed so high
         # that PostgreSQL compiled the query with JIT, which took longer than running it)
         .where(or_(cl.c.clea_person_id.is_not(None), ep.c.clae_person_id.is_not(None)))
-        .order_by(ref, person)  # the order the count's window sorts in: one sort serves both
+        .order_by(person)
     )
 
 
@@ -177,7 +187,8 @@ def _postgres_read(version: tuple[int | str, ...] | None) -> Select[Any]:
 #: The labels of ``cases_query``'s columns, in order.
 LABELS = ("case_ref", "given_name", "family_name", "date_of_birth", "looked_after_since", "ceased_looked_after_on",
           "eligibility", "pathway_plan_reviewed_on", "team", STAFF_KEY, "adviser_allocated_on", "placement",
-          "placed_on", "legal_status", "undated_episode", "rows_of_person")
+          "placed_on", "legal_status", "undated_episode", "rows_of_person", "spaced")
+_SPACED = LABELS.index("spaced")
 _TEXTS = tuple(i for i, label in enumerate(LABELS) if label in _TEXT_LABELS)
 _UNDATED_EPISODE = ("clae_cla_episode_start_date", "no ssd_cla_episodes row of this person has a "
                     "clae_cla_episode_start_date, so which episode is the latest is not known; the one with the "
@@ -193,7 +204,7 @@ def canonical(raw: Sequence[Any]) -> dict[str, Any] | NotedRow | RejectedRow:
     """A query row (``LABELS`` order) as canonical cells; a code outside the national lists is noted on the
     row; a row with a cell no value may hold, or of a person with several rows, is rejected."""
     (ref, given, family, dob, since, ceased, eligibility, reviewed, team, staff, allocated, placement,
-     placed_on, legal_status, undated_episode, rows_of_person) = raw
+     placed_on, legal_status, undated_episode, rows_of_person, _) = raw
     joined = "".join([v for v in (raw[i] for i in _TEXTS) if type(v) is str])  # one search, not one a cell
     if len(joined) > CELL_MAX_LENGTH or CONTROL.search(joined):
         problem = cell_problem((LABELS[i], raw[i]) for i in _TEXTS)
@@ -215,6 +226,25 @@ def canonical(raw: Sequence[Any]) -> dict[str, Any] | NotedRow | RejectedRow:
            # not known to be in custody: empty, for a supplement to fill
            "in_custody": True if in_custody else None, "custody_started_on": placed_on if in_custody else None}
     return NotedRow(row, notes) if notes else row
+
+
+def _read(raws: Iterable[Sequence[Any]]) -> Iterator[dict[str, Any] | NotedRow | RejectedRow]:
+    """``canonical`` of each row, streamed; a row whose id begins or ends with a space, or is such an id
+    without them (``spaced``), is held back to the end of the read (few rows, if any), grouped by its
+    stripped ``case_ref``: every row of a group of more than one is rejected as a repeated ref. (Sorting
+    the whole read by the stripped id instead cost PostgreSQL a third more CPU.)"""
+    held: dict[str, list[Sequence[Any]]] = {}
+    for raw in raws:
+        spaced = raw[_SPACED] is not None or (type(raw[0]) is str and (raw[0][:1] == " " or raw[0][-1:] == " "))
+        if spaced and (ref := clean_ref(raw[0])) is not None:
+            held.setdefault(ref, []).append(raw)
+        else:
+            yield canonical(raw)
+    for ref, rows in held.items():
+        for raw in rows:
+            row = canonical(raw)
+            yield row if len(rows) == 1 or type(row) is RejectedRow else RejectedRow(
+                {"case_ref": ref}, "case_ref", repeated_ref(ref))
 
 
 class SsdSource:
@@ -266,8 +296,7 @@ class SsdSource:
                     connection.execute(_postgres_read(connection.dialect.server_version_info))
                 result = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(
                     cases_query(self.schema))
-                for raw in result:
-                    yield canonical(raw)
+                yield from _read(result)
         except SQLAlchemyError as exc:
             raise SourceError(f"the SSD query failed on {self.description}: {exc.__class__.__name__}: "
                               f"{str(exc).strip().splitlines()[0]}") from None
