@@ -5,10 +5,9 @@ repository data-to-insight/ssd-data-model): only the fields read here are declar
 query (window functions, outer joins, no dialect-specific SQL) runs on PostgreSQL, SQL Server, Oracle and
 SQLite, read once per pass: it also counts each person's rows, so that every row of a person id that
 comes more than once (two ``ssd_person`` rows, or a joined table repeating an id) is rejected without a
-pass over the ids first; ids that differ only by surrounding spaces (one ``case_ref`` to validation) are
-marked by the query and held back to the end of the read (``_read``). A
-person is read when they have a care-leaver row or a looked-after episode. "The latest" row of a table is
-the one started last, an undated row after every dated one on every database.
+pass over the ids first (ids that differ only by surrounding spaces, one ``case_ref``: ``_read``). A person
+is read when they have a care-leaver row or a looked-after episode. "The latest" row of a table is the one
+started last, an undated row after every dated one (``_newest``).
 Mapping (docs/inputs.md):
 
 - ``case_ref``, ``given_name``, ``family_name``, ``date_of_birth``: ``ssd_person`` (``pers_person_id``,
@@ -105,18 +104,14 @@ def _latest(table: Table, person: str, order: tuple[Any, ...], *where: Any) -> A
     return select(*table.c, number).where(*where).subquery()
 
 
-def _trimmed(person_id: Any) -> Any:
-    """The person id without surrounding spaces, as validation compares ``case_ref`` (``LTRIM``/``RTRIM``:
-    SQL Server had no ``TRIM`` before 2017)."""
-    return func.ltrim(func.rtrim(person_id))
-
-
 def _spaced_ids(person: Table) -> Any:
     """The ``ssd_person`` ids that begin or end with a space (few, if any), without those spaces: the
     count per id cannot see that ``" P1"`` and ``"P1"`` are one ``case_ref``, so ``_read`` holds back the
-    rows of both. ``LIKE``, not ``<>``: SQL Server ignores trailing spaces when it compares with ``=``."""
+    rows of both. ``LIKE``, not ``<>``: SQL Server ignores trailing spaces when it compares with ``=``;
+    ``LTRIM(RTRIM())``: it had no ``TRIM`` before 2017."""
     pid = person.c.pers_person_id
-    return select(_trimmed(pid).label("ref")).where(or_(pid.like(" %"), pid.like("% "))).distinct().subquery()
+    trimmed = func.ltrim(func.rtrim(pid))
+    return select(trimmed.label("ref")).where(or_(pid.like(" %"), pid.like("% "))).distinct().subquery()
 
 
 def cases_query(schema: str | None = None) -> Select[Any]:
@@ -230,9 +225,9 @@ def canonical(raw: Sequence[Any]) -> dict[str, Any] | NotedRow | RejectedRow:
 
 def _read(raws: Iterable[Sequence[Any]]) -> Iterator[dict[str, Any] | NotedRow | RejectedRow]:
     """``canonical`` of each row, streamed; a row whose id begins or ends with a space, or is such an id
-    without them (``spaced``), is held back to the end of the read (few rows, if any), grouped by its
-    stripped ``case_ref``: every row of a group of more than one is rejected as a repeated ref. (Sorting
-    the whole read by the stripped id instead cost PostgreSQL a third more CPU.)"""
+    without them (``spaced``), is held back to the end (few rows, if any) and grouped by its stripped
+    ``case_ref``: every row of a group of more than one is rejected as a repeated ref. (Counting by the
+    stripped id in the query cost PostgreSQL a third more CPU: it sorted the joined rows again.)"""
     held: dict[str, list[Sequence[Any]]] = {}
     for raw in raws:
         spaced = raw[_SPACED] is not None or (type(raw[0]) is str and (raw[0][:1] == " " or raw[0][-1:] == " "))
