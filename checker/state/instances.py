@@ -48,7 +48,7 @@ from sqlalchemy import Connection, bindparam, exists, select, update
 
 from checker.engine import CaseResult
 from checker.state.bulk import insert_rows
-from checker.state.notifications import cancel_unsent
+from checker.state.notifications import Cancel, cancel_unsent_each
 from checker.state.schema import instance_event, obligation_instance
 from rules.records import CaseRecord, Finding, Role, Status
 
@@ -146,6 +146,7 @@ class InstanceSync:
         self.open: dict[Key, int] = {}
         self.notes: dict[int, str] = {}  # the open instances' change notes (few)
         self.flagged: set[str] = set()  # cases reported with bad data this tick
+        self.cancels: list[Cancel] = []  # the items a batch's changes made stale, cancelled together
         # yield_per on the statement, not the connection: it streams this query only (a server-side cursor).
         query = select(_i.id, _i.case_ref, _i.obligation, _i.ref, _i.fingerprint, _i.change_note).where(
             _i.closed_at.is_(None)).execution_options(yield_per=_STREAM)
@@ -211,6 +212,8 @@ class InstanceSync:
         tracked += [self._update(rows[instance_id], seen, updates, events) for instance_id, seen in changed]
         for row in self._closed_rows(missing):
             tracked.append(self._update(row, missing.pop((row.case_ref, row.obligation, row.ref)), updates, events))
+        cancel_unsent_each(self.connection, self.cancels)
+        self.cancels.clear()
         if updates:
             columns: dict[str, Any] = {name: bindparam(name) for name in updates[0] if name != "_id"}
             self.connection.execute(update(obligation_instance).where(_i.id == bindparam("_id")).values(columns),
@@ -274,11 +277,11 @@ class InstanceSync:
         if row.due_date != f.due_date:
             note = f"The due date moved from {_date(row.due_date)} to {_date(f.due_date)}."
             events.append(self._event(row.id, "due_date_changed", row.due_date, f.due_date))
-            cancel_unsent(self.connection, row.id, f"due date moved to {f.due_date}", keep_due=f.due_date)
+            self.cancels.append((row.id, f"due date moved to {f.due_date}", f.due_date))
         if row.status != f.status.value:
             events.append(self._event(row.id, "status_changed", row.status, f.status.value))
             if f.status is Status.MET:
-                cancel_unsent(self.connection, row.id, "completed")
+                self.cancels.append((row.id, "completed", None))
         return note
 
     def close_unseen(self, rejected: Iterable[str] = ()) -> list[int]:
@@ -293,7 +296,6 @@ class InstanceSync:
             connection.execute(update(obligation_instance).where(_i.id.in_(ids[start:start + _IN_CHUNK]))
                                .values(closed_at=self.now, updated_at=self.now, last_seen_run=self.run_id))
         insert_rows(connection, instance_event, _EVENT_COLUMNS, [self._event(n, "closed") for n in ids])
-        for instance_id in ids:
-            cancel_unsent(connection, instance_id, "no longer applies")
+        cancel_unsent_each(connection, [(instance_id, "no longer applies", None) for instance_id in ids])
         self.closed += len(ids)
         return ids

@@ -80,6 +80,30 @@ def cancel_unsent(connection: Connection, instance_id: int, reason: str, *, keep
     return connection.execute(statement.values(state="cancelled", note=reason[:400])).rowcount
 
 
+Cancel = tuple[int, str, date | None]  # (instance id, reason, keep_due) as ``cancel_unsent`` takes them
+
+
+def cancel_unsent_each(connection: Connection, cancels: Sequence[Cancel]) -> None:
+    """``cancel_unsent`` for many instances, in order, as one statement run for every row (executemany) per
+    run of rows with or without ``keep_due``: a tick that moves a thousand due dates sends two statements, not
+    a thousand."""
+    unsent = (notification.c.instance_id == bindparam("_instance"), notification.c.state == "planned",
+              or_(notification.c.message_id.is_(None), notification.c.message_id.in_(_pending_messages())))
+    keeping = update(notification).where(*unsent, notification.c.due_date != bindparam("_keep"))
+    every = update(notification).where(*unsent)
+    start = 0
+    while start < len(cancels):  # consecutive rows of one kind together, so the order of the cancels is kept
+        keeps = cancels[start][2] is not None
+        end = start
+        while end < len(cancels) and (cancels[end][2] is not None) == keeps:
+            end += 1
+        rows = [{"_instance": i, "_note": reason[:400], **({"_keep": keep} if keeps else {})}
+                for i, reason, keep in cancels[start:end]]
+        statement = keeping if keeps else every
+        connection.execute(statement.values(state="cancelled", note=bindparam("_note")), rows)
+        start = end
+
+
 PlannedKey = tuple[int, str, str, str]  # (instance id, stage, recipient, channel), at the instance's current due date
 
 
