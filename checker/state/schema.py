@@ -207,6 +207,9 @@ notification = Table(
     UniqueConstraint("case_ref", "obligation", "ref", "due_date", "stage", "recipient", "channel",
                      name="uq_notification_key"),
     Index("ix_notification_instance", "instance_id"),
+    # PostgreSQL: room on each page so marking an item sent (state, then facts purged; neither indexed) is a
+    # heap-only update, not a new tuple plus four index entries (migration 0011, docs/operations.md)
+    postgresql_with={"fillfactor": 70},
 )
 
 suppression = Table(
