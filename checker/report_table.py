@@ -18,15 +18,14 @@ stable sorts on plain numbers and strings. Met findings not shown are only count
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import date
 from itertools import chain, count, repeat
 from operator import attrgetter
 from typing import IO, Any, cast
 
+from checker.collector import collector_paused
 from checker.literal import literal
 from checker.report_text import Row, plural
 from rules.records import DataError, Finding, Status
@@ -122,26 +121,6 @@ def _gather(results: Iterable[Row], show_met: bool) -> _Gathered:
             held = 0
     gathered.flush()
     return gathered
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while the table is made, from the first case read to the last
-    line written; back as it was after.
-
-    Each collection walks every object held so far, and they come more often the more are held: on 100k
-    cases that walking cost a quarter of the table's time (bench/check_formats.py), and turned back on
-    as soon as the findings were gathered it still cost 0.2-0.6 s while the table was laid out. What the
-    table holds has no reference cycles, so there is nothing for the collector to find; reference
-    counting still frees everything else as it goes.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _shown_cases(cases: list[str]) -> list[str]:
@@ -243,7 +222,7 @@ def _adviser_table(parts: dict[Status, _Part], cells: _Cells) -> str:
 def write_table(out: IO[str], as_of: date, results: Iterable[Row],
                 data_errors: Callable[[], Iterable[DataError]], show_met: bool = False) -> None:
     """Findings grouped by adviser, overdue first, with counts; then the totals and the data errors."""
-    with _collector_paused():
+    with collector_paused():
         gathered = _gather(results, show_met)
         cells = _Cells(gathered, as_of)
         totals: Counter[Status] = Counter()
