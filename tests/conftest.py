@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from support.browser import Browser, chromium_path
 from support.postgres import PostgresServer, PostgresUnavailableError
 
 POSTGRES_FIXTURES = frozenset({"postgres_server", "postgres_url", "fresh_postgres_url"})
@@ -90,3 +91,11 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPat
     # back on (``go_live_on``) to test.
     monkeypatch.setenv("CHECKER_GO_LIVE__SUMMARY", "false")
     return monkeypatch
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Browser]:
+    """Headless Chromium (tests/support/browser.py) with a profile of the test's own."""
+    b = Browser(chromium_path(), tmp_path / "chromium-profile")
+    yield b
+    b.close()

@@ -26,7 +26,8 @@ import pytest
 import trustme
 from servers.graph import CLIENT_ID, CLIENT_SECRET, SENDER, TENANT, GraphTestServer
 from sqlalchemy import func, select
-from support.browser import Browser, chromium_path
+from support.action_links import Clock, forged, item_of, refused
+from support.browser import Browser
 from support.caseload import custody_case, write_csv
 
 from checker.actions.server import ActionServer
@@ -56,14 +57,6 @@ NEXT_MONDAY = date(2026, 11, 30)
 PA, PA2 = "pa.one@example.org", "pa.two@example.org"
 HOSTILE = "C<i>2</i>&amp;"  # pa.two's case: a case reference that must show as text, not markup
 USERS = {PA: "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", PA2: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class World:
@@ -145,26 +138,10 @@ def world(tmp_path: Path, graph_ca: trustme.CA) -> Iterator[World]:
         w.close()
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Browser]:
-    b = Browser(chromium_path(), tmp_path / "chromium-profile")
-    yield b
-    b.close()
-
-
 def chooser(world: World, to: str = PA) -> str:
     (url,) = world.feed(to)
     assert LinkKeys(SECRET).check(url.rsplit("/", 1)[1]).action == CHOOSE
     return world.local(url)
-
-
-def _refused(browser: Browser, url: str) -> str:
-    browser.open(url)
-    text = browser.text()
-    assert "This link cannot be used" in text
-    assert "Nothing was recorded." in text
-    assert browser.evaluate("document.querySelectorAll('form').length") == 0
-    return text
 
 
 def test_the_feed_link_is_a_choose_page_and_acknowledging_there_stops_the_repeat(
@@ -200,7 +177,7 @@ def test_the_feed_link_is_a_choose_page_and_acknowledging_there_stops_the_repeat
     assert (row.action, row.case_ref, row.recipient) == ("acknowledge", "C1", PA)
 
     # The chooser acts once: its other button is refused too, and nothing more is recorded.
-    assert "already been used" in _refused(browser, url)
+    assert "already been used" in refused(browser, url)
     csrf = LinkKeys(SECRET).csrf(url.rsplit("/", 1)[1])
     again = httpx.post(url, data={"csrf": csrf, "choice": "snooze", "until": "2026-11-30", "reason": "x"})
     assert again.status_code == 410
@@ -260,24 +237,19 @@ def test_snooze_from_the_choose_page_within_the_profiles_limit(world: World, bro
     assert world.told("C1", "teams_activity", NEXT_MONDAY) == 0
 
 
-def test_forged_expired_other_recipients_reused_and_unchosen_links_are_refused(
+def test_forged_expired_other_recipients_reused_and_unchosen_links_arerefused(
         world: World, browser: Browser) -> None:
     world.tick(MONDAY)
     url = chooser(world)
     prefix, token = url.rsplit("/", 1)
-    claims, signature = token.split(".")
-    forged = f"{prefix}/{claims[:-2]}{'A' if claims[-2] != 'A' else 'B'}{claims[-1]}.{signature}"
-    assert "not valid" in _refused(browser, forged)
+    assert "not valid" in refused(browser, forged(url))
 
     keys = LinkKeys(SECRET)
-    with world.app.engine.connect() as connection:
-        c1 = connection.execute(select(notification.c.instance_id, notification.c.due_date, notification.c.stage)
-                                .where(notification.c.case_ref == "C1")).first()
-    assert c1 is not None
+    c1 = item_of(world.app.engine, "C1")
     expired = keys.issue(CHOOSE, c1.instance_id, c1.due_date, c1.stage, PA, MONDAY - timedelta(days=1))
-    assert "expired" in _refused(browser, f"{prefix}/{expired}")
+    assert "expired" in refused(browser, f"{prefix}/{expired}")
     other = keys.issue(CHOOSE, c1.instance_id, c1.due_date, c1.stage, PA2, NEXT_MONDAY)  # pa.two's, on pa.one's item
-    assert "not issued to the personal adviser" in _refused(browser, f"{prefix}/{other}")
+    assert "not issued to the personal adviser" in refused(browser, f"{prefix}/{other}")
     other_csrf = keys.csrf(other)
     posted = httpx.post(f"{prefix}/{other}", data={"csrf": other_csrf, "choice": "acknowledge"})
     assert posted.status_code == 403
@@ -296,7 +268,7 @@ def test_forged_expired_other_recipients_reused_and_unchosen_links_are_refused(
     browser.open(url)
     browser.click("#acknowledge")
     assert world.count(link_action) == 1
-    assert "already been used" in _refused(browser, url)
+    assert "already been used" in refused(browser, url)
     assert httpx.post(url, data={"csrf": csrf, "choice": "acknowledge"}).status_code == 410
     assert world.count(link_action) == 1
 
