@@ -92,13 +92,19 @@ def test_check_names_each_obligation_that_reads_a_column_the_input_lacks(tmp_pat
     assert "not checked: planned-move" not in err  # the input has both its columns
 
 
-def test_check_says_nothing_when_every_column_is_there(tmp_path: Path) -> None:
+def every_kent_column(tmp_path: Path) -> tuple[Path, Path]:
+    """A cases file with every column the kent profile reads (one case) and an empty disputes file."""
     kent = load_profile("kent")
     wanted = {c for o in kent.obligations for c in o.columns} | {"case_ref", "date_of_birth"}
     cases = write_rows(tmp_path / "cases.csv", [dict.fromkeys(sorted(wanted), "") |
                                                 {"case_ref": "C1", "date_of_birth": "2008-01-01"}])
     disputes = tmp_path / "disputes.csv"
     disputes.write_text("dispute_ref,case_ref,stage,stage_started_on,resolved_on\n", encoding="utf-8")
+    return cases, disputes
+
+
+def test_check_says_nothing_when_every_column_is_there(tmp_path: Path) -> None:
+    cases, disputes = every_kent_column(tmp_path)
     code, _out, err = invoke("check", "--profile", "kent", "--cases", str(cases), "--disputes", str(disputes),
                              "--as-of", "2026-03-02", "--format", "json")
     assert code == 0
@@ -144,12 +150,7 @@ def test_check_lists_the_obligations_not_checked_in_the_json_document_too(tmp_pa
 
 
 def test_the_json_document_lists_none_not_checked_when_every_column_is_there(tmp_path: Path) -> None:
-    kent = load_profile("kent")
-    wanted = {c for o in kent.obligations for c in o.columns} | {"case_ref", "date_of_birth"}
-    cases = write_rows(tmp_path / "cases.csv", [dict.fromkeys(sorted(wanted), "") |
-                                                {"case_ref": "C1", "date_of_birth": "2008-01-01"}])
-    disputes = tmp_path / "disputes.csv"
-    disputes.write_text("dispute_ref,case_ref,stage,stage_started_on,resolved_on\n", encoding="utf-8")
+    cases, disputes = every_kent_column(tmp_path)
     code, out, _err = invoke("check", "--profile", "kent", "--cases", str(cases), "--disputes", str(disputes),
                              "--as-of", "2026-03-02", "--format", "json")
     assert code == 0
