@@ -285,16 +285,27 @@ class Daemon:
         log.info("daemon stopped")
 
     def run_until_signalled(self) -> None:
-        """``start``, then wait for SIGTERM or SIGINT, then ``stop``."""
+        """``start``, then wait for SIGTERM or SIGINT, then ``stop``.
+
+        The handler only records the signal. Python runs it in the main thread between two bytecodes,
+        possibly inside a lock that thread holds (``Event.wait`` and ``Event.set`` take one): a handler that
+        set an Event, or logged, could wait for good on a lock its own thread holds. That happened when a
+        second signal interrupted the first one's handler (``timeout`` and shells signal the whole process
+        group, so the daemon gets two at once; Ctrl-C pressed twice). The loop below notices the signal
+        within a fifth of a second and does the rest outside the handler.
+        """
+        received: list[int] = []
+
         def on_signal(number: int, _frame: FrameType | None) -> None:
-            log.info("signal %s: stopping after the current step", signal.Signals(number).name)
-            self.stopping.set()
+            received.append(number)  # no lock taken, nothing logged: see above
 
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, on_signal)
         self.start()
         try:
-            while not self.stopping.wait(1.0):
-                pass
+            while not received and not self.stopping.is_set():
+                time.sleep(0.2)
+            if received:
+                log.info("signal %s: stopping after the current step", signal.Signals(received[0]).name)
         finally:
             self.stop()
