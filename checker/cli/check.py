@@ -12,15 +12,11 @@ from checker import literal
 from checker.cli.columns import holder, note_uncarried
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
-    as_of_option,
-    cases_option,
-    disputes_option,
     filter_options,
     format_option,
+    input_options,
     make_filters,
-    profile_option,
     reports_failures,
-    source_option,
     suppression_line,
     write_results,
 )
@@ -32,11 +28,7 @@ from checker.sources.factory import open_source
 
 
 @click.command()
-@as_of_option
-@profile_option
-@cases_option
-@disputes_option
-@source_option
+@input_options
 @format_option
 @click.option("--show-met", is_flag=True, help="In the table, list met obligations too.")
 @filter_options
@@ -61,11 +53,7 @@ def check(as_of: date, profile: str | None, cases: Path | None, disputes: Path |
 
 @click.command()
 @click.argument("case_ref")
-@as_of_option
-@profile_option
-@cases_option
-@disputes_option
-@source_option
+@input_options
 @reports_failures
 def explain(case_ref: str, as_of: date, profile: str | None, cases: Path | None,
             disputes: Path | None, source: str | None) -> None:

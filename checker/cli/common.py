@@ -105,6 +105,14 @@ class Filters:
                 yield case.adviser_email, case.team, kept
 
 
+def input_options(command: Callable[P, R]) -> Callable[P, R]:
+    """``--as-of``, ``--profile`` and the input (``--cases`` and ``--disputes``, or ``--source``): what every
+    command that evaluates the cases takes (``check``, ``explain``, ``plan``, ``run``), in that order."""
+    for option in reversed((as_of_option, profile_option, cases_option, disputes_option, source_option)):
+        command = option(command)
+    return command
+
+
 def filter_options(command: Callable[P, R]) -> Callable[P, R]:
     """``--status``, ``--team`` and ``--adviser``, each repeatable (``make_filters`` turns them into ``Filters``)."""
     options = [

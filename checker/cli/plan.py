@@ -19,14 +19,10 @@ from checker import literal
 from checker.app import App, utc_now
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
-    as_of_option,
-    cases_option,
     digests_option,
-    disputes_option,
-    profile_option,
+    input_options,
     reports_failures,
     scratch_state_option,
-    source_option,
     today_in_london,
 )
 from checker.dry_run import DryRunError, describe, dry_run
@@ -62,11 +58,7 @@ def rehearse(settings: Settings, profile: str | None, cases: Path | None, disput
 
 
 @click.command()
-@as_of_option
-@profile_option
-@cases_option
-@disputes_option
-@source_option
+@input_options
 @digests_option
 @click.option("--accept-drop", is_flag=True,
               help="Plan although the source has far fewer cases than the last good tick (as run --once would).")

@@ -21,15 +21,11 @@ from checker.as_of import history_problem
 from checker.channels import ChannelSetupError, build_channels
 from checker.cli.common import (
     EXIT_CANNOT_RUN,
-    as_of_option,
-    cases_option,
     digests_option,
-    disputes_option,
     given,
-    profile_option,
+    input_options,
     reports_failures,
     scratch_state_option,
-    source_option,
     today_in_london,
 )
 from checker.daemon import Daemon
@@ -123,11 +119,7 @@ def serve(settings: Settings, profile: str | None, source: str | None, log_level
 
 @click.command()
 @click.option("--once", is_flag=True, help="Make one tick and exit, instead of running as the daemon.")
-@as_of_option
-@profile_option
-@cases_option
-@disputes_option
-@source_option
+@input_options
 @digests_option
 @click.option("--accept-drop", is_flag=True,
               help="Go on although the source has far fewer cases than the last good tick (the drop is real).")
