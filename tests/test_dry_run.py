@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, func, inspect, select, table
 from support.caseload import custody_case, write_csv
+from support.state_db import rows_per_table
 
 from checker.cli import main
 
@@ -42,16 +42,6 @@ def tick(cases: Path, as_of: str, *extra: str) -> Result:
     result = invoke("run", "--once", "--cases", str(cases), "--as-of", as_of, "--no-digests", *extra)
     assert result.exit_code == 0, result.output
     return result
-
-
-def rows_per_table(path: Path) -> dict[str, int]:
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.connect() as connection:
-            return {name: connection.execute(select(func.count()).select_from(table(name))).scalar_one()
-                    for name in inspect(engine).get_table_names()}
-    finally:
-        engine.dispose()
 
 
 def digest(path: Path) -> str:
@@ -90,7 +80,7 @@ def test_with_no_state_database_it_shows_the_first_tick_and_creates_nothing(
 def test_on_a_state_database_it_writes_nothing_and_sends_nothing(setup: tuple[Path, Path, Path]) -> None:
     cases, state, sink = setup
     tick(cases, "2026-11-20")  # the adviser's overdue reminder, really sent
-    before_rows, before_bytes, before_sink = rows_per_table(state), digest(state), sink_files(sink)
+    before_rows, before_bytes, before_sink = rows_per_table(f"sqlite:///{state}"), digest(state), sink_files(sink)
     before_contents = contents(state)
     assert len(before_sink) == 1
 
@@ -102,7 +92,7 @@ def test_on_a_state_database_it_writes_nothing_and_sends_nothing(setup: tuple[Pa
     assert "(C1), overdue since" in line
     assert ADVISER not in out
 
-    assert rows_per_table(state) == before_rows
+    assert rows_per_table(f"sqlite:///{state}") == before_rows
     assert contents(state) == before_contents  # every row of every table as it was
     assert digest(state) == before_bytes
     assert sink_files(sink) == before_sink

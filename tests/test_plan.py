@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, func, inspect, select, table
 from support.caseload import custody_case, write_csv
-from support.state_db import BACKENDS, empty_state_url
+from support.state_db import BACKENDS, empty_state_url, rows_per_table
 
 from checker.cli import main
 from checker.cli.common import today_in_london
@@ -54,16 +53,6 @@ def tick(cases: Path, as_of: str) -> Result:
 
 def plan(cases: Path, as_of: str, *extra: str) -> Result:
     return invoke("plan", "--cases", str(cases), "--as-of", as_of, "--no-digests", *extra)
-
-
-def rows_per_table(url: str) -> dict[str, int]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return {name: connection.execute(select(func.count()).select_from(table(name))).scalar_one()
-                    for name in inspect(engine).get_table_names()}
-    finally:
-        engine.dispose()
 
 
 def sink_files(sink: Path) -> list[str]:

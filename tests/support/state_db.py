@@ -1,5 +1,5 @@
-"""State databases for tests that run on both backends: the parameters, an empty database's URL, and moving
-a database to one Alembic revision (up or down) for the migration tests."""
+"""State databases for tests that run on both backends: the parameters, an empty database's URL, moving a
+database to one Alembic revision (up or down) for the migration tests, and the rows of every table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, func, inspect, select, table
 
 from checker.state.database import MIGRATIONS
 
@@ -31,3 +31,14 @@ def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def rows_per_table(url: str) -> dict[str, int]:
+    """How many rows each table of the database at ``url`` holds (to show a command wrote nothing)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {name: connection.execute(select(func.count()).select_from(table(name))).scalar_one()
+                    for name in inspect(engine).get_table_names()}
+    finally:
+        engine.dispose()
